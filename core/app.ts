@@ -1,0 +1,75 @@
+import compression from 'compression';
+import express, { type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import { pino } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { AppContext } from './app-context.js';
+import { healthRoutes } from './health/health-routes.js';
+import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { publicDir } from './http/html-template.js';
+import { httpErrors } from './http/http-error.js';
+import { allowedHostsGuard } from './http/request-origin.js';
+import { initRoutes } from './instance/init-routes.js';
+import { authRoutes } from './users/auth-routes.js';
+
+const parsableTypes = ['application/json', 'application/*+json', 'application/x-www-form-urlencoded'];
+
+/** DRF answers 415 for a body it has no parser for, rather than silently treating it as empty. */
+const rejectUnparsableBodies: RequestHandler = (req, _res, next) => {
+  const hasBody =
+    req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (!hasBody || req.is(parsableTypes)) return next();
+  next(httpErrors.unsupportedMediaType(req.headers['content-type'] ?? ''));
+};
+
+// Flagsmith's middleware marks every API response uncacheable so that proxies never serve stale flags.
+const neverCache: RequestHandler = (_req, res, next) => {
+  res.set({ 'Cache-Control': 'max-age=0, no-cache, no-store, must-revalidate, private', Pragma: 'no-cache' });
+  next();
+};
+
+function accessLog(location: string | undefined): RequestHandler | undefined {
+  if (!location) return undefined;
+  const destination =
+    location === '-'
+      ? pino.destination({ fd: 1, sync: false })
+      : pino.destination({ dest: location, mkdir: true, sync: false });
+  return pinoHttp({ logger: pino({ base: null }, destination), quietReqLogger: true });
+}
+
+/**
+ * Builds the Express app from an already-wired context. It does not listen: server.ts does, and tests
+ * drive the app in-process.
+ */
+export function buildApp(ctx: AppContext): Express {
+  const { settings } = ctx;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  const log = accessLog(settings.accessLogLocation);
+  if (log) app.use(log);
+  // Self-hosted installs often run on plain HTTP inside a private network: upgrading sub-requests to
+  // HTTPS there would break the init page's stylesheet and form.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  if (settings.enableGzipCompression) app.use(compression());
+  app.use(allowedHostsGuard(settings));
+
+  app.use(healthRoutes(ctx.database));
+  app.use('/static', express.static(publicDir, { index: false, maxAge: '1h' }));
+
+  const api = express.Router();
+  api.use(neverCache);
+  api.use(rejectUnparsableBodies);
+  api.use(express.json({ limit: settings.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
+  api.use(express.urlencoded({ limit: settings.bodyLimitBytes, extended: false }));
+  api.use(ctx.auth.passport.initialize());
+  api.use(ctx.auth.identify);
+  api.use('/auth', authRoutes(ctx.users, ctx.auth));
+  api.use(initRoutes(ctx));
+  app.use('/api/v1', api);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(ctx.logger));
+  return app;
+}

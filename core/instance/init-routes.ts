@@ -1,0 +1,136 @@
+import { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import type { Settings } from '../../config/settings.js';
+import type { AppContext } from '../app-context.js';
+import { escapeHtml, loadTemplate } from '../http/html-template.js';
+import { HttpError, httpErrors, ValidationError } from '../http/http-error.js';
+import { requestHost } from '../http/request-origin.js';
+import { route } from '../http/routes.js';
+import { fields, parseBody } from '../http/validation.js';
+
+const initForm = z.object({
+  username: fields
+    .string({ max: 150 })
+    .regex(
+      /^[\w.@+-]+$/,
+      'Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.',
+    ),
+  email: fields.email(),
+  password: fields.string(),
+  site_name: fields.string({ max: 50 }),
+  site_domain: fields.string({ max: 100 }),
+});
+
+const alreadyInitialised =
+  'This installation is already initialised: a superuser exists. Sign in with that account.';
+
+/** Prefers HTML for browsers posting the form, JSON for scripts (curl, Heroku release hooks). */
+function wantsHtml(req: Request): boolean {
+  return !req.is('application/json') && req.accepts(['json', 'html']) === 'html';
+}
+
+/**
+ * Django's CSRF origin check, applied to the one unauthenticated form we serve: a cross-site page must not
+ * be able to claim a fresh installation. Same-origin posts and DJANGO_CSRF_TRUSTED_ORIGINS pass.
+ */
+function checkOrigin(req: Request, settings: Settings): void {
+  const origin = req.headers.origin;
+  if (!origin || origin === 'null') return;
+  let originHost: string;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    originHost = '';
+  }
+  if (originHost === requestHost(req, settings) || settings.csrfTrustedOrigins.includes(origin)) return;
+  throw httpErrors.forbidden(
+    `CSRF Failed: Origin checking failed - ${origin} does not match any trusted origins.`,
+  );
+}
+
+/**
+ * `/api/v1/users/config/init/`: the first-run page from Flagsmith's README. It creates the superuser and
+ * records the site name and domain (used for links in emails), and does nothing once a superuser exists.
+ */
+export function initRoutes(ctx: AppContext): Router {
+  const router = Router();
+  const formPage = loadTemplate('init.html');
+  const messagePage = loadTemplate('init-complete.html');
+
+  const isInitialised = async () =>
+    (await ctx.database.knex('users').where({ is_superuser: true }).first('id')) !== undefined;
+
+  const renderForm = (
+    res: Response,
+    status: number,
+    values: Record<string, unknown>,
+    errors?: Record<string, string[]>,
+  ) => {
+    const list = Object.entries(errors ?? {}).flatMap(([field, problems]) =>
+      problems.map(
+        (problem) =>
+          `<li>${escapeHtml(field === 'non_field_errors' ? problem : `${field}: ${problem}`)}</li>`,
+      ),
+    );
+    const text = (key: string) => (typeof values[key] === 'string' ? (values[key] as string) : '');
+    res
+      .status(status)
+      .type('html')
+      .send(
+        formPage({
+          errors: {
+            html: list.length > 0 ? `<div class="errors" role="alert"><ul>${list.join('')}</ul></div>` : '',
+          },
+          username: text('username'),
+          email: text('email'),
+          site_name: text('site_name'),
+          site_domain: text('site_domain'),
+        }),
+      );
+  };
+
+  const renderMessage = (res: Response, status: number, title: string, message: string) =>
+    res.status(status).type('html').send(messagePage({ title, message }));
+
+  route(router, '/users/config/init/', {
+    get: async (_req, res) => {
+      if (await isInitialised()) return void renderMessage(res, 200, 'Already set up', alreadyInitialised);
+      renderForm(res, 200, {});
+    },
+    post: async (req, res) => {
+      const html = wantsHtml(req);
+      try {
+        checkOrigin(req, ctx.settings);
+        const input = parseBody(initForm, req.body);
+        const created = await ctx.database.knex.transaction(async (trx) => {
+          // Serialises concurrent first-run posts, so at most one of them creates a superuser.
+          await trx.raw('select pg_advisory_xact_lock(?)', [7_311_001]);
+          if ((await trx('users').where({ is_superuser: true }).first('id')) !== undefined) return undefined;
+          const user = await ctx.users.createSuperuser(
+            { email: input.email, password: input.password, username: input.username },
+            trx,
+          );
+          await ctx.instance.setSite({ name: input.site_name, domain: input.site_domain }, trx);
+          return user;
+        });
+        if (!created) throw httpErrors.forbidden(alreadyInitialised);
+        const message = `Superuser ${created.email} created. You can now sign in.`;
+        if (html) return void renderMessage(res, 201, 'Vexil is ready', message);
+        res.status(201).json({ message, email: created.email, username: input.username });
+      } catch (error) {
+        if (!html) throw error;
+        if (error instanceof ValidationError) return void renderForm(res, 400, req.body ?? {}, error.fields);
+        if (error instanceof HttpError) {
+          return void renderMessage(
+            res,
+            error.status,
+            'Not possible',
+            String(error.body.detail ?? error.message),
+          );
+        }
+        throw error;
+      }
+    },
+  });
+  return router;
+}

@@ -1,0 +1,90 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+import { UserModel } from './user-model.js';
+
+export interface NewUser {
+  email: string;
+  password: string;
+  first_name: string;
+  last_name: string;
+  username?: string | null;
+  is_superuser?: boolean;
+  is_staff?: boolean;
+  is_active?: boolean;
+  sign_up_type?: string | null;
+  marketing_consent_given?: boolean;
+}
+
+function hashToken(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** Persistence for users and their API tokens. Objection models are bound per call, never globally. */
+export class UserStore {
+  constructor(private readonly knex: Knex) {}
+
+  query(trx: Knex = this.knex) {
+    return UserModel.query(trx);
+  }
+
+  async findByEmail(email: string): Promise<UserModel | undefined> {
+    return await this.query().whereRaw('lower(email) = lower(?)', [email]).first();
+  }
+
+  async findByUsername(username: string): Promise<UserModel | undefined> {
+    return await this.query().where({ username }).first();
+  }
+
+  async findById(id: number): Promise<UserModel | undefined> {
+    return await this.query().findById(id);
+  }
+
+  async create(user: NewUser, trx: Knex = this.knex): Promise<UserModel> {
+    return await this.query(trx).insertAndFetch(user);
+  }
+
+  async update(id: number, patch: Partial<NewUser> & { last_login?: Date }): Promise<UserModel> {
+    return await this.query().patchAndFetchById(id, patch);
+  }
+
+  async delete(id: number): Promise<void> {
+    await this.query().deleteById(id);
+  }
+
+  async countSuperusers(trx: Knex = this.knex): Promise<number> {
+    const row = await trx('users')
+      .where({ is_superuser: true })
+      .count<{ count: string | number }[]>('id as count');
+    return Number(row[0]?.count ?? 0);
+  }
+
+  async countUsers(): Promise<number> {
+    const row = await this.knex('users').count<{ count: string | number }[]>('id as count');
+    return Number(row[0]?.count ?? 0);
+  }
+
+  /** Issues a new token in DRF's format (40 hex characters); only its SHA-256 is stored. */
+  async createToken(userId: number): Promise<string> {
+    const key = randomBytes(20).toString('hex');
+    await this.knex('auth_tokens').insert({ user_id: userId, key_hash: hashToken(key) });
+    return key;
+  }
+
+  async findUserByToken(key: string): Promise<UserModel | undefined> {
+    return await this.query()
+      .join('auth_tokens', 'auth_tokens.user_id', 'users.id')
+      .where('auth_tokens.key_hash', hashToken(key))
+      .select('users.*')
+      .first();
+  }
+
+  async deleteToken(key: string): Promise<void> {
+    await this.knex('auth_tokens')
+      .where({ key_hash: hashToken(key) })
+      .delete();
+  }
+
+  async deleteTokensOf(userId: number): Promise<void> {
+    await this.knex('auth_tokens').where({ user_id: userId }).delete();
+  }
+}

@@ -1,0 +1,8 @@
+import { dropTestDatabases } from './test-database.js';
+
+/** Mocha root hooks, loaded through `.mocharc.json`'s `require`. */
+export const mochaHooks = {
+  async afterAll() {
+    await dropTestDatabases();
+  },
+};
