@@ -24,9 +24,12 @@ const initForm = z.object({
 const alreadyInitialised =
   'This installation is already initialised: a superuser exists. Sign in with that account.';
 
-/** Prefers HTML for browsers posting the form, JSON for scripts (curl, Heroku release hooks). */
+/** A browser posts the form and gets a page back; scripts post JSON (curl, release hooks) and get JSON. */
 function wantsHtml(req: Request): boolean {
-  return !req.is('application/json') && req.accepts(['json', 'html']) === 'html';
+  return (
+    req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded' &&
+    req.accepts(['html', 'json']) === 'html'
+  );
 }
 
 /**

@@ -149,14 +149,11 @@ describe('users and token authentication', () => {
       .send({ current_password: 'nope', new_password: 'new password 1', re_new_password: 'new password 1' });
     assert.deepEqual(wrongCurrent.body, { current_password: ['Invalid password.'] });
 
-    const changed = await request(t.app)
-      .post('/api/v1/auth/users/set_password/')
-      .set(auth)
-      .send({
-        current_password: alice.password,
-        new_password: 'new password 1',
-        re_new_password: 'new password 1',
-      });
+    const changed = await request(t.app).post('/api/v1/auth/users/set_password/').set(auth).send({
+      current_password: alice.password,
+      new_password: 'new password 1',
+      re_new_password: 'new password 1',
+    });
     assert.equal(changed.status, 204);
     assert.equal((await login(t, alice.email, alice.password)).status, 400);
     assert.equal((await login(t, alice.email, 'new password 1')).status, 200);

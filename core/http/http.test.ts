@@ -1,0 +1,130 @@
+import { strict as assert } from 'node:assert';
+import request from 'supertest';
+import { createTestApp, type TestApp } from '../../test/support/test-app.js';
+
+describe('HTTP behaviour common to every route', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await createTestApp();
+  });
+  after(() => t.close());
+
+  it('answers malformed JSON with 400, never 500', async () => {
+    const response = await request(t.app)
+      .post('/api/v1/auth/login/')
+      .set('Content-Type', 'application/json')
+      .send('{"email": "a@b.c", "password": ');
+    assert.equal(response.status, 400);
+    assert.match(response.body.detail, /^JSON parse error/);
+  });
+
+  it('answers a JSON body that is not an object with a field-less 400', async () => {
+    const response = await request(t.app)
+      .post('/api/v1/auth/users/')
+      .set('Content-Type', 'application/json')
+      .send('[1,2]');
+    assert.equal(response.status, 400);
+    assert.ok(response.body.non_field_errors);
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    for (const path of ['/api/v1/nothing-here/', '/nowhere']) {
+      const response = await request(t.app).get(path);
+      assert.equal(response.status, 404);
+      assert.deepEqual(response.body, { detail: 'Not found.' });
+    }
+  });
+
+  it('answers an unsupported method with 405 and Allow', async () => {
+    const response = await request(t.app).put('/api/v1/auth/login/');
+    assert.equal(response.status, 405);
+    assert.deepEqual(response.body, { detail: 'Method "PUT" not allowed.' });
+    assert.equal(response.headers.allow, 'POST, OPTIONS');
+  });
+
+  it('answers a body it cannot parse with 415', async () => {
+    const response = await request(t.app)
+      .post('/api/v1/auth/login/')
+      .set('Content-Type', 'text/plain')
+      .send('hello');
+    assert.equal(response.status, 415);
+    assert.deepEqual(response.body, { detail: 'Unsupported media type "text/plain" in request.' });
+  });
+
+  it('answers an oversized body with 413', async () => {
+    const response = await request(t.app)
+      .post('/api/v1/auth/login/')
+      .send({ email: 'a@b.c', password: 'x'.repeat(t.settings.bodyLimitBytes + 10) });
+    assert.equal(response.status, 413);
+    assert.ok(response.body.detail);
+  });
+
+  it('sets security headers and marks API responses uncacheable', async () => {
+    const response = await request(t.app).get('/api/v1/auth/users/me/');
+    assert.equal(response.headers['x-content-type-options'], 'nosniff');
+    assert.ok(response.headers['content-security-policy']);
+    assert.equal(response.headers['x-powered-by'], undefined);
+    assert.equal(
+      response.headers['cache-control'],
+      'max-age=0, no-cache, no-store, must-revalidate, private',
+    );
+  });
+
+  it('reports liveness, and readiness from the database', async () => {
+    assert.deepEqual((await request(t.app).get('/health/liveness/')).body, { status: 'ok' });
+    for (const path of ['/health/readiness/', '/health', '/health/']) {
+      const response = await request(t.app).get(path);
+      assert.equal(response.status, 200, path);
+      assert.equal(response.body.checks.database, 'ok');
+    }
+  });
+});
+
+describe('readiness while the database is down', () => {
+  it('answers 503', async () => {
+    const t = await createTestApp();
+    await t.ctx.database.close();
+    const response = await request(t.app).get('/health/readiness/');
+    assert.equal(response.status, 503);
+    assert.equal(response.body.checks.database, 'unavailable');
+    assert.equal((await request(t.app).get('/health/liveness/')).status, 200);
+  });
+});
+
+describe('deployment settings that shape requests', () => {
+  it('DJANGO_ALLOWED_HOSTS refuses other Host headers', async () => {
+    const t = await createTestApp({ DJANGO_ALLOWED_HOSTS: 'flags.example.com,.example.org' });
+    try {
+      assert.equal(
+        (await request(t.app).get('/health/liveness/').set('Host', 'flags.example.com')).status,
+        200,
+      );
+      assert.equal(
+        (await request(t.app).get('/health/liveness/').set('Host', 'eu.example.org:8000')).status,
+        200,
+      );
+      const refused = await request(t.app).get('/health/liveness/').set('Host', 'evil.test');
+      assert.equal(refused.status, 400);
+      assert.deepEqual(refused.body, { detail: 'Invalid HTTP_HOST header.' });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('ENABLE_GZIP_COMPRESSION compresses responses', async () => {
+    const t = await createTestApp({ ENABLE_GZIP_COMPRESSION: 'true' });
+    try {
+      const page = await request(t.app).get('/api/v1/users/config/init/').set('Accept-Encoding', 'gzip');
+      assert.equal(page.headers['content-encoding'], 'gzip');
+    } finally {
+      await t.close();
+    }
+    const plain = await createTestApp();
+    try {
+      const page = await request(plain.app).get('/api/v1/users/config/init/').set('Accept-Encoding', 'gzip');
+      assert.equal(page.headers['content-encoding'], undefined);
+    } finally {
+      await plain.close();
+    }
+  });
+});

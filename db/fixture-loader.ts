@@ -1,0 +1,146 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import type { Knex } from 'knex';
+import { StartupError, StartupErrorCode } from '../core/errors/startup-error.js';
+import { InstanceStore } from '../core/instance/instance-store.js';
+
+/** One record of a Django fixture, the format of Flagsmith's `init_data.yaml`. */
+interface FixtureRecord {
+  model: string;
+  pk: number | string;
+  fields: Record<string, unknown>;
+}
+
+interface ModelMapping {
+  readonly table: string;
+  /** Django foreign-key field → our column. */
+  readonly foreignKeys?: Record<string, string>;
+}
+
+const modelMappings: Record<string, ModelMapping> = {
+  'organisations.organisation': { table: 'organisations' },
+  'projects.project': { table: 'projects', foreignKeys: { organisation: 'organisation_id' } },
+  'environments.environment': { table: 'environments', foreignKeys: { project: 'project_id' } },
+  'identities.identity': { table: 'identities', foreignKeys: { environment: 'environment_id' } },
+  'features.feature': { table: 'features', foreignKeys: { project: 'project_id' } },
+  'features.featurestate': {
+    table: 'feature_states',
+    foreignKeys: { feature: 'feature_id', environment: 'environment_id', identity: 'identity_id' },
+  },
+  'features.featurestatevalue': {
+    table: 'feature_state_values',
+    foreignKeys: { feature_state: 'feature_state_id' },
+  },
+};
+
+// Permission keys are constants in Vexil's code, not rows, so Flagsmith's fixtures may carry them harmlessly.
+const builtInModels = new Set(['permissions.permissionmodel']);
+
+export interface LoadReport {
+  /** Rows written per table (inserted or updated: loading twice rewrites the same rows). */
+  readonly written: Record<string, number>;
+  /** Fixture fields that have no column here, per model, so that nothing is dropped silently. */
+  readonly ignoredFields: Record<string, string[]>;
+}
+
+function invalid(file: string, message: string): StartupError {
+  return new StartupError(StartupErrorCode.fixtureInvalid, `${file}: ${message}`, file);
+}
+
+/** Resolves `init_data` or `init_data.yaml` to the shipped fixture, and anything else as a path. */
+export function resolveFixturePath(name: string, cwd = process.cwd()): string {
+  if (name.includes('/') || name.includes(path.sep)) return path.resolve(cwd, name);
+  const fixturesDir = path.resolve(
+    import.meta.dirname,
+    import.meta.dirname.includes(`${path.sep}dist${path.sep}`) ? '../../db/fixtures' : 'fixtures',
+  );
+  return path.join(fixturesDir, /\.(ya?ml|json)$/.test(name) ? name : `${name}.yaml`);
+}
+
+export async function readFixture(file: string): Promise<FixtureRecord[]> {
+  let parsed: unknown;
+  try {
+    const text = await readFile(file, 'utf8');
+    parsed = file.endsWith('.json') ? JSON.parse(text) : yaml.load(text);
+  } catch (error) {
+    throw invalid(file, (error as Error).message);
+  }
+  if (!Array.isArray(parsed)) throw invalid(file, 'expected a list of {model, pk, fields} records');
+  parsed.forEach((record: unknown, index) => {
+    const r = record as Partial<FixtureRecord> | null;
+    if (
+      !r ||
+      typeof r.model !== 'string' ||
+      r.pk === undefined ||
+      typeof r.fields !== 'object' ||
+      r.fields === null
+    ) {
+      throw invalid(file, `record ${index + 1} needs model, pk and fields`);
+    }
+    if (!modelMappings[r.model] && !builtInModels.has(r.model) && r.model !== 'sites.site') {
+      throw invalid(file, `record ${index + 1}: unknown model "${r.model}"`);
+    }
+  });
+  return parsed as FixtureRecord[];
+}
+
+/**
+ * Loads a Django-format fixture in one transaction. Records are upserted by primary key, so loading the
+ * same file twice leaves one copy of everything; sequences are moved past the loaded ids afterwards so
+ * that rows created later do not collide with them.
+ */
+export async function loadFixture(knex: Knex, file: string): Promise<LoadReport> {
+  const records = await readFixture(file);
+  const written: Record<string, number> = {};
+  const ignoredFields: Record<string, string[]> = {};
+  await knex.transaction(async (trx) => {
+    const columnsByTable = new Map<string, Set<string>>();
+    const columnsOf = async (table: string) => {
+      let columns = columnsByTable.get(table);
+      if (!columns) {
+        columns = new Set(Object.keys(await trx(table).columnInfo()));
+        columnsByTable.set(table, columns);
+      }
+      return columns;
+    };
+
+    for (const record of records) {
+      if (builtInModels.has(record.model)) continue;
+      if (record.model === 'sites.site') {
+        const { name, domain } = record.fields as { name?: unknown; domain?: unknown };
+        if (typeof name !== 'string' || typeof domain !== 'string')
+          throw invalid(file, 'sites.site needs name and domain');
+        await new InstanceStore(trx).setSite({ name, domain }, trx);
+        written.instance_settings = (written.instance_settings ?? 0) + 1;
+        continue;
+      }
+      const mapping = modelMappings[record.model] as ModelMapping;
+      const columns = await columnsOf(mapping.table);
+      const row: Record<string, unknown> = { id: record.pk };
+      for (const [field, value] of Object.entries(record.fields)) {
+        const column = mapping.foreignKeys?.[field] ?? field;
+        if (columns.has(column)) row[column] = value;
+        else if (value !== null && !(Array.isArray(value) && value.length === 0)) {
+          const list = (ignoredFields[record.model] ??= []);
+          if (!list.includes(field)) list.push(field);
+        }
+      }
+      try {
+        await trx(mapping.table).insert(row).onConflict('id').merge();
+      } catch (error) {
+        throw invalid(file, `${record.model} pk=${record.pk}: ${(error as Error).message}`);
+      }
+      written[mapping.table] = (written[mapping.table] ?? 0) + 1;
+    }
+
+    for (const table of Object.keys(written)) {
+      if (table === 'instance_settings') continue;
+      await trx.raw(
+        `select setval(pg_get_serial_sequence(?, 'id'), greatest((select coalesce(max(id), 0) from ??), 1))`,
+        [table, table],
+      );
+    }
+  });
+  return { written, ignoredFields };
+}
