@@ -122,8 +122,8 @@ export async function loadFixture(knex: Knex, file: string): Promise<LoadReport>
         const column = mapping.foreignKeys?.[field] ?? field;
         if (columns.has(column)) row[column] = value;
         else if (value !== null && !(Array.isArray(value) && value.length === 0)) {
-          const list = (ignoredFields[record.model] ??= []);
-          if (!list.includes(field)) list.push(field);
+          const list = ignoredFields[record.model] ?? [];
+          if (!list.includes(field)) ignoredFields[record.model] = [...list, field];
         }
       }
       try {

@@ -20,7 +20,7 @@ describe('first-run page /api/v1/users/config/init/', () => {
   it('serves the form with the five fields while no superuser exists', async () => {
     const response = await request(t.app).get('/api/v1/users/config/init/');
     assert.equal(response.status, 200);
-    assert.match(response.headers['content-type'], /text\/html/);
+    assert.match(response.headers['content-type'] ?? '', /text\/html/);
     for (const field of ['username', 'email', 'password', 'site_name', 'site_domain']) {
       assert.match(response.text, new RegExp(`name="${field}"`));
     }
