@@ -1,0 +1,170 @@
+import type {
+  DocumentFeatureState,
+  DocumentIdentity,
+  DocumentRule,
+  DocumentValue,
+  EnvironmentDocument,
+} from './environment-document.js';
+import type {
+  ContextValue,
+  EvaluationContext,
+  FeatureContext,
+  FeatureValue,
+  IdentityContext,
+  SegmentContext,
+  SegmentRule,
+} from './evaluation-context.js';
+
+/** The name Flagsmith's SDKs give the synthetic segment that carries identity overrides. */
+export const IDENTITY_OVERRIDE_SEGMENT_NAME = 'identity_overrides';
+
+const INTEGER_STRING = /^-?[0-9]+$/;
+const DECIMAL_STRING = /^-?[0-9]+\.[0-9]+$/;
+
+/** Flagsmith's context mapper turns numeric strings into numbers ("007" → 7, "1.50" → 1.5). */
+export function coerceTraitValue(value: DocumentValue): ContextValue {
+  if (typeof value === 'string' && (INTEGER_STRING.test(value) || DECIMAL_STRING.test(value)))
+    return Number(value);
+  return value;
+}
+
+/** Traits as a plain map with numeric strings coerced; a null value means "no trait", as in Flagsmith. */
+export function mapTraits(traits: DocumentIdentity['traits']): Record<string, ContextValue> {
+  const mapped: Record<string, ContextValue> = {};
+  if (!traits) return mapped;
+  if (Array.isArray(traits)) {
+    for (const trait of traits as readonly { trait_key: string; trait_value: DocumentValue }[]) {
+      if (trait.trait_value !== null) mapped[trait.trait_key] = coerceTraitValue(trait.trait_value);
+    }
+    return mapped;
+  }
+  for (const [name, value] of Object.entries(traits as Record<string, DocumentValue>)) {
+    if (value !== null) mapped[name] = coerceTraitValue(value);
+  }
+  return mapped;
+}
+
+function variantPriority(id: number | null | undefined, uuid: string | null | undefined): number {
+  if (typeof id === 'number') return id;
+  // Flagsmith's SDKs order uuid-only variants by the uuid read as an integer; a float keeps that order closely enough.
+  if (uuid) return Number(BigInt(`0x${uuid.replaceAll('-', '')}`));
+  return Number.POSITIVE_INFINITY;
+}
+
+/** A document feature state as a feature context; `key` is the multivariate hashing seed (django_id or uuid). */
+export function mapFeatureState(state: DocumentFeatureState, priority?: number): FeatureContext {
+  const variants: FeatureValue[] = [];
+  for (const mv of state.multivariate_feature_state_values ?? []) {
+    const variant: FeatureValue = {
+      value: mv.multivariate_feature_option.value,
+      weight: mv.percentage_allocation,
+      priority: variantPriority(mv.id, mv.mv_fs_value_uuid),
+    };
+    const key = mv.multivariate_feature_option.key;
+    if (key) variant.key = key;
+    variants.push(variant);
+  }
+  const feature: FeatureContext = {
+    key: state.django_id != null ? String(state.django_id) : (state.featurestate_uuid ?? ''),
+    name: state.feature.name,
+    enabled: state.enabled,
+    value: state.feature_state_value ?? null,
+    metadata: { id: state.feature.id },
+  };
+  if (variants.length > 0) feature.variants = variants;
+  const segmentPriority = priority ?? state.feature_segment?.priority;
+  if (segmentPriority != null) feature.priority = segmentPriority;
+  return feature;
+}
+
+function mapRule(rule: DocumentRule): SegmentRule {
+  return {
+    type: rule.type,
+    conditions: (rule.conditions ?? []).map((condition) => ({
+      property: condition.property_ ?? null,
+      operator: condition.operator,
+      value: condition.value ?? null,
+    })),
+    rules: (rule.rules ?? []).map(mapRule),
+  };
+}
+
+/** The segment that applies an identity's overrides ahead of every other segment (priority −∞). */
+export function identityOverrideSegment(
+  identifier: string,
+  overrides: readonly DocumentFeatureState[],
+): SegmentContext {
+  return {
+    key: `identity_override_${identifier}`,
+    name: IDENTITY_OVERRIDE_SEGMENT_NAME,
+    rules: [
+      {
+        type: 'ALL',
+        conditions: [{ property: '$.identity.identifier', operator: 'IN', value: [identifier] }],
+      },
+    ],
+    overrides: overrides.map((state) => mapFeatureState(state, Number.NEGATIVE_INFINITY)),
+    metadata: { source: 'identity_override' },
+  };
+}
+
+/** Whether disabled flags are left out: the environment's setting, else the project's. */
+export function hidesDisabledFlags(document: EnvironmentDocument): boolean {
+  return document.hide_disabled_flags ?? document.project.hide_disabled_flags ?? false;
+}
+
+/** The hashing key Flagsmith uses for an identity of this environment. */
+export function documentIdentityKey(document: EnvironmentDocument, identity: DocumentIdentity): string {
+  if (document.use_identity_composite_key_for_hashing === false) {
+    if (identity.key) return identity.key;
+    const stored = document.identity_overrides?.find((item) => item.identifier === identity.identifier);
+    if (stored?.django_id != null) return String(stored.django_id);
+  }
+  return `${document.api_key}_${identity.identifier}`;
+}
+
+/**
+ * Flagsmith's environment document (plus, optionally, one identity) as an evaluation context, the way Flagsmith's
+ * SDKs map it for local evaluation. Only the given identity's overrides are carried, as one synthetic segment.
+ * `hide_disabled_flags` is not part of a context: `compileEnvironment(document)` applies it.
+ */
+export function mapEnvironmentDocumentToContext(
+  document: EnvironmentDocument,
+  identity?: DocumentIdentity,
+): EvaluationContext {
+  const features: Record<string, FeatureContext> = {};
+  for (const state of document.feature_states) features[state.feature.name] = mapFeatureState(state);
+
+  const segments: Record<string, SegmentContext> = {};
+  for (const segment of document.project.segments ?? []) {
+    const key = String(segment.id);
+    segments[key] = {
+      key,
+      name: segment.name,
+      rules: segment.rules.map(mapRule),
+      overrides: (segment.feature_states ?? []).map((state) => mapFeatureState(state)),
+      metadata: { source: 'api', id: segment.id },
+    };
+  }
+
+  const context: EvaluationContext = {
+    environment: { key: document.api_key, name: document.name ?? '' },
+    features,
+    segments,
+  };
+  if (identity) {
+    const identityContext: IdentityContext = {
+      identifier: identity.identifier,
+      key: documentIdentityKey(document, identity),
+      traits: mapTraits(identity.traits),
+    };
+    context.identity = identityContext;
+    const stored = document.identity_overrides?.find((item) => item.identifier === identity.identifier);
+    const overrides = stored?.identity_features ?? [];
+    if (overrides.length > 0) {
+      const segment = identityOverrideSegment(identity.identifier, overrides);
+      segments[segment.key] = segment;
+    }
+  }
+  return context;
+}

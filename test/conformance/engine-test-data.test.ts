@@ -1,0 +1,66 @@
+import { strict as assert } from 'node:assert';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import JSON5 from 'json5';
+import type {
+  EvaluationContext,
+  EvaluationResult,
+  SegmentResult,
+} from '../../core/evaluation/evaluation-context.js';
+import { getEvaluationResult } from '../../core/evaluation/get-evaluation-result.js';
+
+// Flagsmith's published engine test data (Flagsmith/engine-test-data): a context in, the expected result out.
+// CI keeps the shared folder beside the clone; VEXIL_CONFORMANCE_DIR points elsewhere.
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const casesDir =
+  process.env.VEXIL_CONFORMANCE_DIR ??
+  path.resolve(repoRoot, '../shared/conformance/flagsmith-engine-test-data/test_cases');
+
+interface TestCase {
+  context: EvaluationContext;
+  result: EvaluationResult;
+}
+
+// JSON objects keep Python's insertion order but JavaScript lists integer-like keys (segment ids) first, so the
+// order of matched segments is not comparable: compare them as a sorted multiset.
+function sortedSegments(segments: readonly SegmentResult[]): SegmentResult[] {
+  return [...segments].sort((a, b) => {
+    const left = JSON.stringify(a);
+    const right = JSON.stringify(b);
+    return left < right ? -1 : left > right ? 1 : 0;
+  });
+}
+
+if (!existsSync(casesDir)) {
+  throw new Error(
+    `Conformance cases not found at ${casesDir}. Put Flagsmith's engine-test-data beside the clone ` +
+      '(../shared/conformance/flagsmith-engine-test-data/test_cases) or set VEXIL_CONFORMANCE_DIR.',
+  );
+}
+
+const files = readdirSync(casesDir)
+  .filter((name) => name.endsWith('.json') || name.endsWith('.jsonc'))
+  .sort();
+
+describe('conformance: Flagsmith engine-test-data', () => {
+  let ran = 0;
+
+  before(() => {
+    assert.ok(files.length > 0, `no .json/.jsonc cases in ${casesDir}`);
+  });
+
+  after(() => {
+    console.log(`      conformance: ${ran} of ${files.length} cases ran (${casesDir})`);
+  });
+
+  for (const file of files) {
+    it(file, () => {
+      ran++;
+      const testCase = JSON5.parse(readFileSync(path.join(casesDir, file), 'utf8')) as TestCase;
+      const actual = getEvaluationResult(testCase.context);
+      assert.deepStrictEqual(actual.flags, testCase.result.flags);
+      assert.deepStrictEqual(sortedSegments(actual.segments), sortedSegments(testCase.result.segments));
+    });
+  }
+});
