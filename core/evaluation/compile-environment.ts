@@ -5,6 +5,7 @@ import type {
   EnvironmentContext,
   EvaluationContext,
   FeatureContext,
+  FlagResult,
   Metadata,
   SegmentResult,
   SegmentRule,
@@ -63,11 +64,54 @@ export interface CompiledEnvironment {
   readonly identityOverrides: ReadonlyMap<string, ReadonlyMap<number, CompiledFeatureState>>;
   /** The hashing key of an identity given without one. */
   readonly identityKey: (identifier: string) => string;
+  /** Builds the flags object from results in feature order (every feature present). */
+  readonly buildFlags: (results: readonly FlagResult[]) => Record<string, FlagResult>;
 }
 
 export interface CompileOptions {
   hideDisabledFlags?: boolean;
   coerceTraits?: boolean;
+}
+
+const MAX_GENERATED_FLAGS = 1000;
+
+/** `flags[name] = result`, except that a feature named "__proto__" must not replace the object's prototype. */
+export function setFlag(flags: Record<string, FlagResult>, name: string, result: FlagResult): void {
+  if (name === '__proto__') {
+    Object.defineProperty(flags, name, {
+      value: result,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else flags[name] = result;
+}
+
+function buildFlagsDynamically(names: readonly string[]): CompiledEnvironment['buildFlags'] {
+  return (results) => {
+    const flags: Record<string, FlagResult> = {};
+    for (let i = 0; i < names.length; i++) setFlag(flags, names[i] as string, results[i] as FlagResult);
+    return flags;
+  };
+}
+
+/**
+ * Adding a few hundred keys one by one sends V8 objects into slow dictionary mode and costs more than evaluating the
+ * flags; a constructor generated per compiled environment assigns them in a fixed order, so every result shares one
+ * hidden class. Names are embedded as JSON string literals. `__proto__` would hit the prototype setter, and some
+ * runtimes forbid code generation: both use the plain loop.
+ */
+function flagsBuilder(names: readonly string[]): CompiledEnvironment['buildFlags'] {
+  if (names.length > MAX_GENERATED_FLAGS || names.includes('__proto__')) return buildFlagsDynamically(names);
+  try {
+    const body = names.map((name, index) => `this[${JSON.stringify(name)}] = results[${index}];`).join('\n');
+    const Flags = new Function('results', body) as unknown as new (
+      results: readonly FlagResult[],
+    ) => Record<string, FlagResult>;
+    return (results) => new Flags(results);
+  } catch {
+    return buildFlagsDynamically(names);
+  }
 }
 
 export const IDENTITY_OVERRIDE_REASON = `TARGETING_MATCH; segment=${IDENTITY_OVERRIDE_SEGMENT_NAME}`;
@@ -228,6 +272,7 @@ function compileContext(
     identityOverrides,
     // Flagsmith's engine fills a missing identity key with "{environment key}_{identifier}".
     identityKey: identityKey ?? ((identifier) => `${context.environment.key}_${identifier}`),
+    buildFlags: flagsBuilder(features.map((feature) => feature.name)),
   };
 }
 

@@ -62,6 +62,7 @@ export interface EnvironmentDocument {
   project: {
     id?: number | undefined;
     name?: string | undefined;
+    organisation?: Record<string, unknown> | undefined;
     hide_disabled_flags?: boolean | null | undefined;
     segments?: DocumentSegment[] | null | undefined;
   };

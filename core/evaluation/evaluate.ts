@@ -3,6 +3,7 @@ import {
   type CompiledFeatureState,
   IDENTITY_OVERRIDE_REASON,
   type IdentityState,
+  setFlag,
 } from './compile-environment.js';
 import type { DocumentIdentity } from './environment-document.js';
 import type { ContextValue, EvaluationResult, FlagResult, SegmentResult } from './evaluation-context.js';
@@ -36,7 +37,6 @@ export function evaluate(
   compiled: CompiledEnvironment,
   identity?: EvaluationIdentity | null,
 ): EvaluationResult {
-  const flags: Record<string, FlagResult> = {};
   const segments: SegmentResult[] = [];
   let state: IdentityState | undefined;
   let matched: Uint8Array | undefined;
@@ -58,6 +58,8 @@ export function evaluate(
 
   const features = compiled.features;
   const hideDisabled = compiled.hideDisabledFlags;
+  const results: FlagResult[] = new Array(features.length);
+  let shown = 0;
   for (let f = 0; f < features.length; f++) {
     const feature = features[f] as CompiledEnvironment['features'][number];
     let chosen = feature.base;
@@ -95,10 +97,17 @@ export function evaluate(
         start = limit;
       }
     }
-    flags[feature.name] =
+    results[shown++] =
       chosen.metadata === undefined
         ? { name: feature.name, enabled: chosen.enabled, value, reason, variant }
         : { name: feature.name, enabled: chosen.enabled, value, reason, variant, metadata: chosen.metadata };
+  }
+  if (shown === features.length) return { flags: compiled.buildFlags(results), segments };
+  // Some flags were hidden: the generated constructor expects every feature.
+  const flags: Record<string, FlagResult> = {};
+  for (let i = 0; i < shown; i++) {
+    const result = results[i] as FlagResult;
+    setFlag(flags, result.name, result);
   }
   return { flags, segments };
 }
