@@ -97,18 +97,15 @@ function buildFlagsDynamically(names: readonly string[]): CompiledEnvironment['b
 
 /**
  * Adding a few hundred keys one by one sends V8 objects into slow dictionary mode and costs more than evaluating the
- * flags; a constructor generated per compiled environment assigns them in a fixed order, so every result shares one
- * hidden class. Names are embedded as JSON string literals. `__proto__` would hit the prototype setter, and some
- * runtimes forbid code generation: both use the plain loop.
+ * flags; an object literal generated per compiled environment builds every result with one shared hidden class.
+ * Names are embedded as JSON string literals. `__proto__` in a literal would set the prototype, and some runtimes
+ * forbid code generation: both use the plain loop.
  */
 function flagsBuilder(names: readonly string[]): CompiledEnvironment['buildFlags'] {
   if (names.length > MAX_GENERATED_FLAGS || names.includes('__proto__')) return buildFlagsDynamically(names);
   try {
-    const body = names.map((name, index) => `this[${JSON.stringify(name)}] = results[${index}];`).join('\n');
-    const Flags = new Function('results', body) as unknown as new (
-      results: readonly FlagResult[],
-    ) => Record<string, FlagResult>;
-    return (results) => new Flags(results);
+    const entries = names.map((name, index) => `${JSON.stringify(name)}: results[${index}]`).join(',\n');
+    return new Function('results', `return {\n${entries}\n};`) as CompiledEnvironment['buildFlags'];
   } catch {
     return buildFlagsDynamically(names);
   }
