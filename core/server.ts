@@ -1,7 +1,9 @@
 import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
+import type { Express } from 'express';
 import { loadSettings } from '../config/settings.js';
 import { buildApp } from './app.js';
+import type { AppContext } from './app-context.js';
 import { composeContext, disposeContext } from './compose.js';
 import { StartupError } from './errors/startup-error.js';
 
@@ -12,25 +14,18 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Loads settings, wires the app and listens on PORT. */
-export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
-  const settings = loadSettings(env);
-  const ctx = await composeContext(settings);
-  const app = buildApp(ctx);
+/**
+ * Listens on `port` and returns a stop() that shuts down gracefully: no new connections, in-flight requests
+ * finish (within a deadline), then the context's pool and caches are released.
+ */
+export async function serve(app: Express, ctx: AppContext, port: number): Promise<RunningServer> {
   const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(settings.port, (error?: Error) =>
-      error ? reject(error) : resolve(listening),
-    );
+    const listening = app.listen(port, (error?: Error) => (error ? reject(error) : resolve(listening)));
   });
-  ctx.logger.info(
-    { port: settings.port, database: settings.database.kind, env: settings.env },
-    `Vexil listening on port ${settings.port}`,
-  );
-
   let stopping: Promise<void> | undefined;
   const stop = () => {
-    // server.close() stops accepting and waits for in-flight requests; idle keep-alive sockets are closed
-    // so that they do not hold the process open, and a deadline bounds a request that never finishes.
+    // Idle keep-alive sockets are closed at once so that they do not hold the process open; busy ones are
+    // closed by Node as soon as their response is sent.
     stopping ??= new Promise<void>((resolve) => {
       const deadline = setTimeout(() => server.closeAllConnections(), shutdownGraceMs);
       deadline.unref();
@@ -43,6 +38,18 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     return stopping;
   };
   return { server, stop };
+}
+
+/** Loads settings from the environment, wires the app and listens on PORT. */
+export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
+  const settings = loadSettings(env);
+  const ctx = await composeContext(settings);
+  const running = await serve(buildApp(ctx), ctx, settings.port);
+  ctx.logger.info(
+    { port: settings.port, database: settings.database.kind, env: settings.env },
+    `Vexil listening on port ${settings.port}`,
+  );
+  return running;
 }
 
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import yaml from 'js-yaml';
+import { load as parseYaml } from 'js-yaml';
 import type { Knex } from 'knex';
 import { StartupError, StartupErrorCode } from '../core/errors/startup-error.js';
 import { InstanceStore } from '../core/instance/instance-store.js';
@@ -62,7 +62,7 @@ export async function readFixture(file: string): Promise<FixtureRecord[]> {
   let parsed: unknown;
   try {
     const text = await readFile(file, 'utf8');
-    parsed = file.endsWith('.json') ? JSON.parse(text) : yaml.load(text);
+    parsed = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
     throw invalid(file, (error as Error).message);
   }

@@ -27,13 +27,21 @@ if (values.help) {
     let password = values.password ?? process.env.DJANGO_SUPERUSER_PASSWORD;
     const username = values.username ?? process.env.DJANGO_SUPERUSER_USERNAME;
     if (!values.noinput && (!email || !password)) {
-      const prompt = createInterface({ input: stdin, output: stdout });
+      // Lines are read through the interface's iterator, which buffers them: question() would drop answers
+      // that arrive before it is asked, as they do when a script pipes them in.
+      const prompt = createInterface({ input: stdin, terminal: false });
+      const lines = prompt[Symbol.asyncIterator]();
+      const ask = async (question: string) => {
+        stdout.write(question);
+        const { value, done } = await lines.next();
+        if (done) throw new Error('input ended before every question was answered');
+        return String(value);
+      };
       try {
-        email ||= (await prompt.question('Email: ')).trim();
+        email ||= (await ask('Email: ')).trim();
         if (!password) {
-          password = await prompt.question('Password: ');
-          if ((await prompt.question('Password (again): ')) !== password)
-            throw new Error("passwords don't match");
+          password = await ask('Password: ');
+          if ((await ask('Password (again): ')) !== password) throw new Error("passwords don't match");
         }
       } finally {
         prompt.close();

@@ -89,3 +89,20 @@ export async function dropTestDatabases(): Promise<void> {
     await admin.destroy();
   }
 }
+
+/**
+ * Variables that point a child process (the server, a CLI task) at a fresh database of the kind under
+ * test: a cloned PostgreSQL database, or an empty data folder for the embedded engine.
+ */
+export async function createProcessDatabaseEnv(): Promise<Record<string, string>> {
+  if (testDatabaseUrl) {
+    const database = await createTestDatabase();
+    const name = created[created.length - 1] as string;
+    await database.close();
+    return { DATABASE_URL: urlFor(name) };
+  }
+  const { mkdtemp } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  return { DATA_DIR: await mkdtemp(path.join(tmpdir(), 'vexil-test-')) };
+}

@@ -1,0 +1,86 @@
+import { strict as assert } from 'node:assert';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runEntry, startVexil } from './support/vexil-process.js';
+
+async function json(response: Response) {
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+describe('the server process', () => {
+  for (const [variable, value] of [
+    ['AXES_FAILURE_LIMIT', 'abc'],
+    ['DATABASE_URL', 'nonsense'],
+    ['LOG_LEVEL', 'LOUD'],
+    ['ENABLE_GZIP_COMPRESSION', 'sometimes'],
+  ] as const) {
+    it(`refuses to start with ${variable}=${value}, naming the variable in one line`, async () => {
+      const result = await runEntry('core/server.ts', [], {
+        [variable]: value,
+        DATA_DIR: '/nonexistent/never-created',
+      });
+      assert.equal(result.code, 1);
+      const lines = result.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, result.stderr);
+      assert.match(lines[0] ?? '', new RegExp(`^VEXIL_CONFIG_INVALID: ${variable}=`));
+    });
+  }
+
+  it('refuses to start in production without a secret key', async () => {
+    const result = await runEntry('core/server.ts', [], {
+      ENV: 'prod',
+      DATA_DIR: '/nonexistent/never-created',
+    });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /VEXIL_CONFIG_MISSING: DJANGO_SECRET_KEY/);
+  });
+
+  it('keeps data and its generated secret key across a restart on the embedded database', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'vexil-restart-'));
+    const first = await startVexil({ DATA_DIR: dataDir });
+    try {
+      const init = await json(
+        await fetch(`${first.baseUrl}/api/v1/users/config/init/`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({
+            username: 'admin',
+            email: 'admin@example.com',
+            password: 'a long password',
+            site_name: 'Vexil',
+            site_domain: 'localhost',
+          }),
+        }),
+      );
+      assert.equal(init.status, 201);
+    } finally {
+      assert.equal(await first.stop(), 0, 'SIGTERM ends the process cleanly');
+    }
+    assert.match(first.output().stderr, /DJANGO_SECRET_KEY is not set: generated one/);
+
+    const second = await startVexil({ DATA_DIR: dataDir });
+    try {
+      const login = await json(
+        await fetch(`${second.baseUrl}/api/v1/auth/login/`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ email: 'admin@example.com', password: 'a long password' }),
+        }),
+      );
+      assert.equal(login.status, 200);
+      const me = await json(
+        await fetch(`${second.baseUrl}/api/v1/auth/users/me/`, {
+          headers: { Authorization: `Token ${login.body.key}` },
+        }),
+      );
+      assert.equal(me.status, 200);
+      assert.equal(me.body.is_superuser, true);
+      const page = await fetch(`${second.baseUrl}/api/v1/users/config/init/`);
+      assert.match(await page.text(), /already initialised/);
+    } finally {
+      assert.equal(await second.stop(), 0);
+    }
+    assert.doesNotMatch(second.output().stderr, /generated one/, 'the key from the first start is reused');
+  });
+});
