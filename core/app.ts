@@ -8,7 +8,7 @@ import { healthRoutes } from './health/health-routes.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { publicDir } from './http/html-template.js';
 import { httpErrors } from './http/http-error.js';
-import { allowedHostsGuard } from './http/request-origin.js';
+import { adminIpGuard, allowedHostsGuard } from './http/request-origin.js';
 import { initRoutes } from './instance/init-routes.js';
 import { authRoutes } from './users/auth-routes.js';
 
@@ -55,6 +55,7 @@ export function buildApp(ctx: AppContext): Express {
   if (settings.enableGzipCompression) app.use(compression());
   app.use(allowedHostsGuard(settings));
 
+  app.use('/admin', adminIpGuard(settings));
   app.use(healthRoutes(ctx.database));
   app.use('/static', express.static(publicDir, { index: false, maxAge: '1h' }));
 

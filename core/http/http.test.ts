@@ -111,6 +111,21 @@ describe('deployment settings that shape requests', () => {
     }
   });
 
+  it('ALLOWED_ADMIN_IP_ADDRESSES keeps other addresses away from /admin/', async () => {
+    const allowed = await createTestApp({ ALLOWED_ADMIN_IP_ADDRESSES: '127.0.0.1' });
+    const other = await createTestApp({ ALLOWED_ADMIN_IP_ADDRESSES: '10.1.2.3' });
+    try {
+      // No console is mounted yet, so an allowed caller reaches the 404 behind the guard.
+      assert.equal((await request(allowed.app).get('/admin/')).status, 404);
+      const refused = await request(other.app).get('/admin/');
+      assert.equal(refused.status, 403);
+      assert.equal((await request(other.app).get('/health/liveness/')).status, 200, 'only /admin is guarded');
+    } finally {
+      await allowed.close();
+      await other.close();
+    }
+  });
+
   it('ENABLE_GZIP_COMPRESSION compresses responses', async () => {
     const t = await createTestApp({ ENABLE_GZIP_COMPRESSION: 'true' });
     try {

@@ -49,3 +49,17 @@ export function allowedHostsGuard(settings: OriginSettings): RequestHandler {
     return next(httpErrors.badRequest('Invalid HTTP_HOST header.'));
   };
 }
+
+/**
+ * ALLOWED_ADMIN_IP_ADDRESSES: the admin console answers only these addresses (all when the list is empty).
+ * IPv4 addresses reached over a dual-stack socket arrive as `::ffff:a.b.c.d`, so both forms are compared.
+ */
+export function adminIpGuard(settings: Pick<Settings, 'allowedAdminIpAddresses'>): RequestHandler {
+  const allowed = new Set(settings.allowedAdminIpAddresses);
+  return (req, _res, next) => {
+    if (allowed.size === 0) return next();
+    const ip = clientIp(req);
+    if (allowed.has(ip) || allowed.has(ip.replace(/^::ffff:/, ''))) return next();
+    return next(httpErrors.forbidden());
+  };
+}
