@@ -292,7 +292,9 @@ export function compileEnvironment(
     const byFeature = new Map<number, CompiledFeatureState>();
     for (const state of identity.identity_features ?? []) {
       const index = names.get(state.feature.name);
-      if (index !== undefined) byFeature.set(index, compileFeatureState(mapFeatureState(state)));
+      // Two overrides of one feature (not something Flagsmith stores) tie at priority −∞: the first wins.
+      if (index !== undefined && !byFeature.has(index))
+        byFeature.set(index, compileFeatureState(mapFeatureState(state)));
     }
     if (byFeature.size > 0) identityOverrides.set(identity.identifier, byFeature);
   }
