@@ -121,12 +121,13 @@ function compileTypedComparison(
   };
 }
 
-/** IN values: a list, a JSON array string (items str()-ed), or else a comma list, never trimmed. */
+/** IN values: a list, a JSON array string (items str()-ed), or else a comma list whose items are never trimmed. */
 function parseInValues(value: string | string[] | null): Set<string> {
   if (Array.isArray(value))
     return new Set(value.map((item) => (typeof item === 'string' ? item : pythonStr(item))));
   if (!value) return new Set();
-  if (value.startsWith('[')) {
+  // Python tries json.loads (which skips leading whitespace) and keeps the result only if it is a list.
+  if (value.trimStart().startsWith('[')) {
     try {
       const parsed: unknown = JSON.parse(value);
       if (Array.isArray(parsed)) {

@@ -1,0 +1,83 @@
+import { strict as assert } from 'node:assert';
+import { pythonFloat, pythonInt, pythonStr } from './python-casts.js';
+import { compilePythonRegex } from './python-regex.js';
+import { compareSemver, parseSemver } from './python-semver.js';
+
+describe('Python casts', () => {
+  it('int() and float() accept what Python accepts', () => {
+    assert.equal(pythonInt('007'), 7);
+    assert.equal(pythonInt(' -3 '), -3);
+    assert.equal(pythonInt('+4'), 4);
+    assert.equal(pythonInt('1_000'), 1000);
+    assert.equal(pythonInt('4.0'), undefined);
+    assert.equal(pythonInt(''), undefined);
+    assert.equal(pythonInt('1__0'), undefined);
+    assert.equal(pythonFloat('4.'), 4);
+    assert.equal(pythonFloat('.5'), 0.5);
+    assert.equal(pythonFloat('1e3'), 1000);
+    assert.equal(pythonFloat('-Infinity'), Number.NEGATIVE_INFINITY);
+    assert.ok(Number.isNaN(pythonFloat('NaN')));
+    assert.equal(pythonFloat('0x10'), undefined);
+    assert.equal(pythonFloat('abc'), undefined);
+  });
+  it('str() prints like Python', () => {
+    assert.equal(pythonStr(true), 'True');
+    assert.equal(pythonStr(null), 'None');
+    assert.equal(pythonStr(5), '5');
+    assert.equal(pythonStr(1.5), '1.5');
+    assert.equal(pythonStr(1e-5), '1e-05');
+    assert.equal(pythonStr(1.25e-7), '1.25e-07');
+    assert.equal(pythonStr(1e21), '1000000000000000000000');
+  });
+});
+
+describe('Python regex', () => {
+  it('returns undefined for patterns Python rejects', () => {
+    assert.equal(compilePythonRegex('\\q'), undefined);
+    assert.equal(compilePythonRegex('[a'), undefined);
+    assert.equal(compilePythonRegex('(?x)a b'), undefined);
+  });
+  it('is reusable: the sticky index is reset on every test', () => {
+    const test = compilePythonRegex('a+');
+    assert.ok(test);
+    assert.equal(test('aaa'), true);
+    assert.equal(test('aaa'), true);
+    assert.equal(test('baa'), false);
+  });
+});
+
+describe('python-semver', () => {
+  it('parses strict versions only', () => {
+    assert.deepEqual(parseSemver('1.2.3-beta.1+b.2'), {
+      major: 1,
+      minor: 2,
+      patch: 3,
+      prerelease: ['beta', 1],
+    });
+    for (const bad of ['1.2', 'v1.2.3', '1.2.3-', '1.2.3-01', ' 1.2.3', '1.2.3.4']) {
+      assert.equal(parseSemver(bad), undefined, bad);
+    }
+  });
+  it('orders releases and pre-releases as semver 2', () => {
+    const ordered = [
+      '1.0.0-alpha',
+      '1.0.0-alpha.1',
+      '1.0.0-alpha.beta',
+      '1.0.0-beta',
+      '1.0.0-beta.2',
+      '1.0.0-beta.11',
+      '1.0.0-rc.1',
+      '1.0.0',
+      '1.0.1',
+      '1.1.0',
+      '2.0.0',
+    ];
+    for (let i = 1; i < ordered.length; i++) {
+      const lower = parseSemver(ordered[i - 1] as string);
+      const higher = parseSemver(ordered[i] as string);
+      assert.ok(lower && higher);
+      assert.equal(compareSemver(lower, higher), -1, `${ordered[i - 1]} < ${ordered[i]}`);
+      assert.equal(compareSemver(higher, lower), 1);
+    }
+  });
+});
