@@ -1,8 +1,9 @@
 // npm run bench:engine — microseconds per identity evaluation (all flags) for Vexil's engine and for the engine
 // inside flagsmith-nodejs 8 (local evaluation, document served from 127.0.0.1), plus compile cost at 10,000 features.
+// Every loop is bounded; SEED= changes the generated environment and identities.
 import { performance } from 'node:perf_hooks';
 import { compileEnvironment } from '../core/evaluation/compile-environment.js';
-import { evaluate } from '../core/evaluation/evaluate.js';
+import { evaluate, evaluateList } from '../core/evaluation/evaluate.js';
 import { startFlagsmithLocalClient } from '../test/differential/flagsmith-local-client.js';
 import { seededRandom } from '../test/differential/seeded-random.js';
 import { benchEnvironmentDocument, benchIdentity } from './bench-environment-document.js';
@@ -14,6 +15,7 @@ const OURS_PER_ROUND = 40_000;
 const FLAGSMITH_ROUNDS = 3;
 const FLAGSMITH_PER_ROUND = 3_000;
 const COMPILE_RUNS = 5;
+const LARGE_EVALS = 200;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -24,44 +26,53 @@ function format(value: number, digits = 2): string {
   return value.toFixed(digits);
 }
 
+/** Median over rounds of the mean microseconds per call. */
+function timeSync(
+  rounds: number,
+  perRound: number,
+  run: (index: number) => number,
+): { micros: number; sink: number } {
+  let sink = 0;
+  const results: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const start = performance.now();
+    for (let i = 0; i < perRound; i++) sink += run(i);
+    results.push(((performance.now() - start) * 1000) / perRound);
+  }
+  return { micros: median(results), sink };
+}
+
 async function main(): Promise<void> {
   const random = seededRandom(SEED);
   const document = benchEnvironmentDocument({ features: 200, multivariate: 40, segments: 20 }, random);
   const identities = Array.from({ length: IDENTITIES }, (_, index) => benchIdentity(index, random));
+  const identity = (index: number) => identities[index % IDENTITIES];
+  let checksum = 0;
 
   const compiled = compileEnvironment(document);
-  let checksum = 0;
-  for (let i = 0; i < 5_000; i++) checksum += evaluate(compiled, identities[i % IDENTITIES]).segments.length;
-  const oursRounds: number[] = [];
-  for (let round = 0; round < OURS_ROUNDS; round++) {
-    const start = performance.now();
-    for (let i = 0; i < OURS_PER_ROUND; i++) {
-      checksum += evaluate(compiled, identities[i % IDENTITIES]).segments.length;
-    }
-    oursRounds.push(((performance.now() - start) * 1000) / OURS_PER_ROUND);
-  }
-  const ours = median(oursRounds);
+  checksum += timeSync(1, 5_000, (i) => evaluate(compiled, identity(i)).segments.length).sink;
+  const ours = timeSync(OURS_ROUNDS, OURS_PER_ROUND, (i) => evaluate(compiled, identity(i)).segments.length);
+  const oursList = timeSync(
+    OURS_ROUNDS,
+    OURS_PER_ROUND,
+    (i) => evaluateList(compiled, identity(i)).flags.length,
+  );
+  checksum += ours.sink + oursList.sink;
 
   const client = await startFlagsmithLocalClient(document);
   let theirs: number;
   try {
     const flagsmith = client.flagsmith;
-    for (let i = 0; i < 500; i++) {
-      const identity = identities[i % IDENTITIES];
-      if (identity)
-        checksum += (await flagsmith.getIdentityFlags(identity.identifier, identity.traits)).allFlags()
-          .length;
-    }
     const rounds: number[] = [];
-    for (let round = 0; round < FLAGSMITH_ROUNDS; round++) {
+    for (let round = -1; round < FLAGSMITH_ROUNDS; round++) {
+      const count = round < 0 ? 500 : FLAGSMITH_PER_ROUND;
       const start = performance.now();
-      for (let i = 0; i < FLAGSMITH_PER_ROUND; i++) {
-        const identity = identities[i % IDENTITIES];
-        if (identity)
-          checksum += (await flagsmith.getIdentityFlags(identity.identifier, identity.traits)).allFlags()
-            .length;
+      for (let i = 0; i < count; i++) {
+        const { identifier, traits } = identities[i % IDENTITIES] as (typeof identities)[number];
+        checksum += (await flagsmith.getIdentityFlags(identifier, traits)).allFlags().length;
       }
-      rounds.push(((performance.now() - start) * 1000) / FLAGSMITH_PER_ROUND);
+      // Round -1 only warms up.
+      if (round >= 0) rounds.push(((performance.now() - start) * 1000) / count);
     }
     theirs = median(rounds);
   } finally {
@@ -79,23 +90,28 @@ async function main(): Promise<void> {
     largeCompiled = compileEnvironment(large);
     compileTimes.push(performance.now() - start);
   }
-  const largeEvalStart = performance.now();
-  const LARGE_EVALS = 200;
-  for (let i = 0; i < LARGE_EVALS; i++)
-    checksum += evaluate(largeCompiled, identities[i % IDENTITIES]).segments.length;
-  const largeEval = ((performance.now() - largeEvalStart) * 1000) / LARGE_EVALS;
+  checksum += timeSync(1, 20, (i) => evaluateList(largeCompiled, identity(i)).flags.length).sink;
+  const largeEval = timeSync(3, LARGE_EVALS / 4, (i) => evaluate(largeCompiled, identity(i)).segments.length);
+  const largeList = timeSync(
+    3,
+    LARGE_EVALS / 4,
+    (i) => evaluateList(largeCompiled, identity(i)).flags.length,
+  );
+  checksum += largeEval.sink + largeList.sink;
 
+  const rate = (micros: number) => `${format(1e6 / micros, 0)} identities/s`;
   console.log(
     `engine benchmark (seed ${SEED}; 200 features, 40 multivariate, 20 segments, 5 traits per identity)`,
   );
   console.log(`  node ${process.version}, one core, median of rounds`);
-  console.log(`  vexil:            ${format(ours)} µs/identity   ${format(1e6 / ours, 0)} identities/s`);
-  console.log(`  flagsmith-nodejs: ${format(theirs)} µs/identity   ${format(1e6 / theirs, 0)} identities/s`);
-  console.log(`  ratio:            ${format(theirs / ours, 1)}× faster`);
+  console.log(`  vexil evaluate:      ${format(ours.micros)} µs/identity   ${rate(ours.micros)}`);
+  console.log(`  vexil evaluateList:  ${format(oursList.micros)} µs/identity   ${rate(oursList.micros)}`);
+  console.log(`  flagsmith-nodejs 8:  ${format(theirs)} µs/identity   ${rate(theirs)}`);
+  console.log(`  ratio (evaluate):    ${format(theirs / ours.micros, 1)}× faster`);
+  console.log(`  10,000 features: compile ${format(median(compileTimes))} ms (median of ${COMPILE_RUNS});`);
   console.log(
-    `  compile 10,000-feature document: ${format(median(compileTimes))} ms (median of ${COMPILE_RUNS})`,
+    `    per identity ${format(largeEval.micros)} µs (evaluate), ${format(largeList.micros)} µs (evaluateList)`,
   );
-  console.log(`  evaluate 10,000 features for one identity: ${format(largeEval)} µs`);
   console.log(`  (checksum ${checksum})`);
 }
 

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { compileEnvironment } from './compile-environment.js';
 import type { DocumentFeatureState, EnvironmentDocument } from './environment-document.js';
-import { evaluate } from './evaluate.js';
+import { evaluate, evaluateList } from './evaluate.js';
 import type { EvaluationContext, FeatureContext } from './evaluation-context.js';
 import { getEvaluationResult } from './get-evaluation-result.js';
 import { hashedPercentage } from './hashed-percentage.js';
@@ -156,6 +156,14 @@ describe('evaluate', () => {
         'gone',
         'off',
       ]);
+      const list = evaluateList(compileEnvironment(project), { identifier: 'bob' });
+      assert.deepEqual(
+        list.flags.map((flag) => [flag.name, flag.value]),
+        [
+          ['f', 'default'],
+          ['off', 'on now'],
+        ],
+      );
       const context = compileEnvironment(mapEnvironmentDocumentToContext(project));
       assert.equal(context.hideDisabledFlags, false, 'a raw context does not carry the setting');
     });

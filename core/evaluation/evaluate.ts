@@ -28,15 +28,21 @@ function identityState(compiled: CompiledEnvironment, identity: EvaluationIdenti
   return { identifier: identity.identifier, key, traits };
 }
 
+/** Flags in feature order (hidden ones left out) and matched segments: what HTTP responses serialise as lists. */
+export interface EvaluationList {
+  flags: FlagResult[];
+  segments: SegmentResult[];
+}
+
 /**
- * Evaluates every flag of a compiled environment for one identity (or for none: environment defaults only).
- * Precedence: identity override, then the matched segment override with the lowest priority, then the default.
- * The returned result shares metadata objects with the compiled environment: treat it as read-only.
+ * Evaluates every flag of a compiled environment for one identity (or for none: environment defaults only), as a
+ * list in feature order. Precedence: identity override, then the matched segment override with the lowest priority,
+ * then the default. Results share metadata objects with the compiled environment: treat them as read-only.
  */
-export function evaluate(
+export function evaluateList(
   compiled: CompiledEnvironment,
   identity?: EvaluationIdentity | null,
-): EvaluationResult {
+): EvaluationList {
   const segments: SegmentResult[] = [];
   let state: IdentityState | undefined;
   let matched: Uint8Array | undefined;
@@ -102,12 +108,23 @@ export function evaluate(
         ? { name: feature.name, enabled: chosen.enabled, value, reason, variant }
         : { name: feature.name, enabled: chosen.enabled, value, reason, variant, metadata: chosen.metadata };
   }
-  if (shown === features.length) return { flags: compiled.buildFlags(results), segments };
-  // Some flags were hidden: the generated constructor expects every feature.
+  if (shown < results.length) results.length = shown;
+  return { flags: results, segments };
+}
+
+/**
+ * `evaluateList` in the shape of Flagsmith's evaluation result: flags keyed by feature name. Above a thousand
+ * features, building that object (V8 dictionary mode) costs more than evaluating; list consumers should prefer
+ * `evaluateList`.
+ */
+export function evaluate(
+  compiled: CompiledEnvironment,
+  identity?: EvaluationIdentity | null,
+): EvaluationResult {
+  const { flags: list, segments } = evaluateList(compiled, identity);
+  if (list.length === compiled.features.length) return { flags: compiled.buildFlags(list), segments };
+  // Some flags were hidden: the generated builder expects every feature.
   const flags: Record<string, FlagResult> = {};
-  for (let i = 0; i < shown; i++) {
-    const result = results[i] as FlagResult;
-    setFlag(flags, result.name, result);
-  }
+  for (const result of list) setFlag(flags, result.name, result);
   return { flags, segments };
 }

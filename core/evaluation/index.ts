@@ -5,7 +5,7 @@ export {
   IDENTITY_OVERRIDE_REASON,
 } from './compile-environment.js';
 export type * from './environment-document.js';
-export { type EvaluationIdentity, evaluate } from './evaluate.js';
+export { type EvaluationIdentity, type EvaluationList, evaluate, evaluateList } from './evaluate.js';
 export type * from './evaluation-context.js';
 export { getEvaluationResult } from './get-evaluation-result.js';
 export { hashedPercentage } from './hashed-percentage.js';
