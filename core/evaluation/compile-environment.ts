@@ -1,4 +1,4 @@
-import { compileCondition, type IdentityMatcher, type IdentityState } from './compile-condition.js';
+import { compileCondition, type IdentityMatcher } from './compile-condition.js';
 import type { EnvironmentDocument } from './environment-document.js';
 import type {
   ContextValue,
@@ -308,5 +308,3 @@ export function compileEnvironment(
     (identifier) => documentIdentityKey(source, { identifier }),
   );
 }
-
-export type { IdentityState };

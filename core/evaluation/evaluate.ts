@@ -1,8 +1,8 @@
+import type { IdentityState } from './compile-condition.js';
 import {
   type CompiledEnvironment,
   type CompiledFeatureState,
   IDENTITY_OVERRIDE_REASON,
-  type IdentityState,
   setFlag,
 } from './compile-environment.js';
 import type { DocumentIdentity } from './environment-document.js';
@@ -21,6 +21,7 @@ export type EvaluationIdentity = DocumentIdentity;
 
 function identityState(compiled: CompiledEnvironment, identity: EvaluationIdentity): IdentityState {
   let traits: Readonly<Record<string, ContextValue>>;
+  // The SDK's trait list only comes from document-shaped requests, so it takes the document mapper's coercion.
   if (compiled.coerceTraits || Array.isArray(identity.traits)) traits = mapTraits(identity.traits);
   else traits = (identity.traits as Record<string, ContextValue> | null | undefined) ?? NO_TRAITS;
   // An empty key counts as missing, as in Flagsmith's engine.
