@@ -1,4 +1,5 @@
-import compression from 'compression';
+import { createRequire } from 'node:module';
+import type compressionMiddleware from 'compression';
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { pino } from 'pino';
@@ -52,7 +53,11 @@ export function buildApp(ctx: AppContext): Express {
   // Self-hosted installs often run on plain HTTP inside a private network: upgrading sub-requests to
   // HTTPS there would break the init page's stylesheet and form.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
-  if (settings.enableGzipCompression) app.use(compression());
+  if (settings.enableGzipCompression) {
+    // Loaded only when switched on: it is a start-up cost that most deployments (behind a proxy) skip.
+    const compression = createRequire(import.meta.url)('compression') as typeof compressionMiddleware;
+    app.use(compression());
+  }
   app.use(allowedHostsGuard(settings));
 
   app.use('/admin', adminIpGuard(settings));

@@ -2,9 +2,8 @@ import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import type { Express } from 'express';
 import { loadSettings } from '../config/settings.js';
-import { buildApp } from './app.js';
+import { openDatabase } from '../db/database.js';
 import type { AppContext } from './app-context.js';
-import { composeContext, disposeContext } from './compose.js';
 import { StartupError } from './errors/startup-error.js';
 
 const shutdownGraceMs = 10_000;
@@ -34,7 +33,10 @@ export async function serve(app: Express, ctx: AppContext, port: number): Promis
         resolve();
       });
       server.closeIdleConnections();
-    }).then(() => disposeContext(ctx));
+    }).then(async () => {
+      const { disposeContext } = await import('./compose.js');
+      await disposeContext(ctx);
+    });
     return stopping;
   };
   return { server, stop };
@@ -43,10 +45,20 @@ export async function serve(app: Express, ctx: AppContext, port: number): Promis
 /** Loads settings from the environment, wires the app and listens on PORT. */
 export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
   const settings = loadSettings(env);
-  const ctx = await composeContext(settings);
+  // Start-up time is a goal: the database opens (PGlite compiles its WebAssembly off the main thread)
+  // while the app's modules load, instead of one after the other.
+  const opening = openDatabase(settings.database);
+  opening.catch(() => undefined);
+  const [{ buildApp }, { composeContext }] = await Promise.all([import('./app.js'), import('./compose.js')]);
+  const ctx = await composeContext(settings, { database: await opening });
   const running = await serve(buildApp(ctx), ctx, settings.port);
   ctx.logger.info(
-    { port: settings.port, database: settings.database.kind, env: settings.env },
+    {
+      port: settings.port,
+      database: settings.database.kind,
+      env: settings.env,
+      startupMs: Math.round(performance.now()),
+    },
     `Vexil listening on port ${settings.port}`,
   );
   return running;
