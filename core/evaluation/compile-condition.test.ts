@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { COMPARISON_OPERATORS } from './compile-condition.js';
 import type { ContextValue, SegmentCondition } from './evaluation-context.js';
 import { getEvaluationResult } from './get-evaluation-result.js';
 import { hashedPercentage } from './hashed-percentage.js';
@@ -27,12 +28,7 @@ function matches(
 describe('segment conditions', () => {
   describe('missing and null traits', () => {
     const operators = [
-      'EQUAL',
-      'NOT_EQUAL',
-      'GREATER_THAN',
-      'GREATER_THAN_INCLUSIVE',
-      'LESS_THAN',
-      'LESS_THAN_INCLUSIVE',
+      ...COMPARISON_OPERATORS,
       'CONTAINS',
       'NOT_CONTAINS',
       'REGEX',

@@ -18,6 +18,16 @@ type ValueReader = (identity: IdentityState) => unknown;
 
 const SEMVER_SUFFIX = ':semver';
 
+/** The operators that cast the condition to the context value's type and compare. */
+export const COMPARISON_OPERATORS: readonly string[] = [
+  'EQUAL',
+  'NOT_EQUAL',
+  'GREATER_THAN',
+  'GREATER_THAN_INCLUSIVE',
+  'LESS_THAN',
+  'LESS_THAN_INCLUSIVE',
+];
+
 function readTrait(identity: IdentityState, name: string): unknown {
   return Object.hasOwn(identity.traits, name) ? identity.traits[name] : undefined;
 }
@@ -151,14 +161,9 @@ function floorMod(dividend: number, divisor: number): number {
 function compileValueTest(condition: SegmentCondition): (value: string | number | boolean) => boolean {
   const raw = condition.value;
   const text = Array.isArray(raw) ? JSON.stringify(raw) : pythonStr(raw);
+  if (COMPARISON_OPERATORS.includes(condition.operator))
+    return compileTypedComparison(condition.operator, text);
   switch (condition.operator) {
-    case 'EQUAL':
-    case 'NOT_EQUAL':
-    case 'GREATER_THAN':
-    case 'GREATER_THAN_INCLUSIVE':
-    case 'LESS_THAN':
-    case 'LESS_THAN_INCLUSIVE':
-      return compileTypedComparison(condition.operator, text);
     case 'CONTAINS': {
       // Python `cond in ctx`: a substring test for strings; a TypeError (no match) for numbers, booleans and
       // versions (a ":semver" condition turns the context into a Version first).

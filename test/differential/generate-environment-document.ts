@@ -1,3 +1,4 @@
+import { COMPARISON_OPERATORS } from '../../core/evaluation/compile-condition.js';
 import type {
   DocumentCondition,
   DocumentFeatureState,
@@ -45,15 +46,6 @@ const TRAITS: Record<string, TraitGenerator> = {
 /** Every trait name the generator uses. */
 export const TRAIT_NAMES: readonly string[] = Object.keys(TRAITS);
 
-const COMPARISONS = [
-  'EQUAL',
-  'NOT_EQUAL',
-  'GREATER_THAN',
-  'GREATER_THAN_INCLUSIVE',
-  'LESS_THAN',
-  'LESS_THAN_INCLUSIVE',
-];
-
 function comparisonValue(property: string, random: SeededRandom): string {
   switch (property) {
     case 'plan':
@@ -80,7 +72,7 @@ function comparisonValue(property: string, random: SeededRandom): string {
 
 function condition(random: SeededRandom): DocumentCondition {
   const operator = random.pick([
-    ...COMPARISONS,
+    ...COMPARISON_OPERATORS,
     'CONTAINS',
     'NOT_CONTAINS',
     'REGEX',

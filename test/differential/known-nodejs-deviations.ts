@@ -1,3 +1,4 @@
+import { COMPARISON_OPERATORS } from '../../core/evaluation/compile-condition.js';
 import type {
   DocumentCondition,
   DocumentRule,
@@ -39,14 +40,7 @@ export type Deviation =
    */
   | 'override-identity-falsy-trait';
 
-const TYPED = new Set([
-  'EQUAL',
-  'NOT_EQUAL',
-  'GREATER_THAN',
-  'GREATER_THAN_INCLUSIVE',
-  'LESS_THAN',
-  'LESS_THAN_INCLUSIVE',
-]);
+const TYPED = new Set(COMPARISON_OPERATORS);
 
 /** The known nodejs deviation this condition hits for `value` (the resolved property), if any. */
 export function nodejsDeviation(
