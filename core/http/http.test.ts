@@ -1,4 +1,7 @@
 import { strict as assert } from 'node:assert';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
 
@@ -123,6 +126,32 @@ describe('deployment settings that shape requests', () => {
     } finally {
       await allowed.close();
       await other.close();
+    }
+  });
+
+  it('ACCESS_LOG_LOCATION writes one JSON line per request to the named file', async () => {
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'vexil-access-')), 'logs', 'access.log');
+    const t = await createTestApp({ ACCESS_LOG_LOCATION: file });
+    try {
+      await request(t.app).get('/health/liveness/?probe=1');
+      await request(t.app).get('/api/v1/auth/users/me/');
+      // The log is written asynchronously (off the request path), so give it a moment to land.
+      let lines: Record<string, { method?: string; url?: string; statusCode?: number }>[] = [];
+      for (let attempt = 0; attempt < 50 && lines.length < 2; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const text = await readFile(file, 'utf8').catch(() => '');
+        lines = text
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line));
+      }
+      assert.equal(lines.length, 2);
+      assert.equal(lines[0]?.req?.url, '/health/liveness/?probe=1');
+      assert.equal(lines[0]?.res?.statusCode, 200);
+      assert.equal(lines[1]?.res?.statusCode, 401);
+    } finally {
+      await t.close();
     }
   });
 
