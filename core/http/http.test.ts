@@ -3,7 +3,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { createTestApp, type TestApp } from '../../test/support/test-app.js';
+import { createTestApp, type TestApp, withTestApp } from '../../test/support/test-app.js';
 
 describe('HTTP behaviour common to every route', () => {
   let t: TestApp;
@@ -96,8 +96,7 @@ describe('readiness while the database is down', () => {
 
 describe('deployment settings that shape requests', () => {
   it('DJANGO_ALLOWED_HOSTS refuses other Host headers', async () => {
-    const t = await createTestApp({ DJANGO_ALLOWED_HOSTS: 'flags.example.com,.example.org' });
-    try {
+    await withTestApp({ DJANGO_ALLOWED_HOSTS: 'flags.example.com,.example.org' }, async (t) => {
       assert.equal(
         (await request(t.app).get('/health/liveness/').set('Host', 'flags.example.com')).status,
         200,
@@ -109,30 +108,24 @@ describe('deployment settings that shape requests', () => {
       const refused = await request(t.app).get('/health/liveness/').set('Host', 'evil.test');
       assert.equal(refused.status, 400);
       assert.deepEqual(refused.body, { detail: 'Invalid HTTP_HOST header.' });
-    } finally {
-      await t.close();
-    }
+    });
   });
 
   it('ALLOWED_ADMIN_IP_ADDRESSES keeps other addresses away from /admin/', async () => {
-    const allowed = await createTestApp({ ALLOWED_ADMIN_IP_ADDRESSES: '127.0.0.1' });
-    const other = await createTestApp({ ALLOWED_ADMIN_IP_ADDRESSES: '10.1.2.3' });
-    try {
+    await withTestApp({ ALLOWED_ADMIN_IP_ADDRESSES: '127.0.0.1' }, async (allowed) => {
       // No console is mounted yet, so an allowed caller reaches the 404 behind the guard.
       assert.equal((await request(allowed.app).get('/admin/')).status, 404);
+    });
+    await withTestApp({ ALLOWED_ADMIN_IP_ADDRESSES: '10.1.2.3' }, async (other) => {
       const refused = await request(other.app).get('/admin/');
       assert.equal(refused.status, 403);
       assert.equal((await request(other.app).get('/health/liveness/')).status, 200, 'only /admin is guarded');
-    } finally {
-      await allowed.close();
-      await other.close();
-    }
+    });
   });
 
   it('ACCESS_LOG_LOCATION writes one JSON line per request to the named file', async () => {
     const file = path.join(await mkdtemp(path.join(tmpdir(), 'vexil-access-')), 'logs', 'access.log');
-    const t = await createTestApp({ ACCESS_LOG_LOCATION: file });
-    try {
+    await withTestApp({ ACCESS_LOG_LOCATION: file }, async (t) => {
       await request(t.app).get('/health/liveness/?probe=1');
       await request(t.app).get('/api/v1/auth/users/me/');
       // The log is written asynchronously (off the request path), so give it a moment to land.
@@ -150,25 +143,17 @@ describe('deployment settings that shape requests', () => {
       assert.equal(lines[0]?.req?.url, '/health/liveness/?probe=1');
       assert.equal(lines[0]?.res?.statusCode, 200);
       assert.equal(lines[1]?.res?.statusCode, 401);
-    } finally {
-      await t.close();
-    }
+    });
   });
 
   it('ENABLE_GZIP_COMPRESSION compresses responses', async () => {
-    const t = await createTestApp({ ENABLE_GZIP_COMPRESSION: 'true' });
-    try {
+    await withTestApp({ ENABLE_GZIP_COMPRESSION: 'true' }, async (t) => {
       const page = await request(t.app).get('/api/v1/users/config/init/').set('Accept-Encoding', 'gzip');
       assert.equal(page.headers['content-encoding'], 'gzip');
-    } finally {
-      await t.close();
-    }
-    const plain = await createTestApp();
-    try {
+    });
+    await withTestApp({}, async (plain) => {
       const page = await request(plain.app).get('/api/v1/users/config/init/').set('Accept-Encoding', 'gzip');
       assert.equal(page.headers['content-encoding'], undefined);
-    } finally {
-      await plain.close();
-    }
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import request from 'supertest';
-import { createTestApp, type TestApp } from '../../test/support/test-app.js';
+import { createTestApp, type TestApp, withTestApp } from '../../test/support/test-app.js';
 
 const form = {
   username: 'admin',
@@ -108,8 +108,7 @@ describe('first-run page with JSON and concurrent posts', () => {
   });
 
   it('names the missing fields in a JSON 400', async () => {
-    const fresh = await createTestApp();
-    try {
+    await withTestApp({}, async (fresh) => {
       const response = await request(fresh.app)
         .post('/api/v1/users/config/init/')
         .send({ email: 'x@example.com' });
@@ -117,8 +116,6 @@ describe('first-run page with JSON and concurrent posts', () => {
       for (const field of ['username', 'password', 'site_name', 'site_domain']) {
         assert.deepEqual(response.body[field], ['This field is required.'], field);
       }
-    } finally {
-      await fresh.close();
-    }
+    });
   });
 });

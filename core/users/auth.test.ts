@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import request from 'supertest';
-import { createTestApp, type TestApp } from '../../test/support/test-app.js';
+import { createTestApp, type TestApp, withTestApp } from '../../test/support/test-app.js';
 
 const alice = {
   email: 'Alice@Example.com',
@@ -241,8 +241,7 @@ describe('login lockout by IP (AXES_ONLY_USER_FAILURES=false)', () => {
 
 describe('sign-up policy', () => {
   it('USER_CREATE_PERMISSIONS=CurrentUserOrAdmin closes public sign-up', async () => {
-    const t = await createTestApp({ USER_CREATE_PERMISSIONS: 'djoser.permissions.CurrentUserOrAdmin' });
-    try {
+    await withTestApp({ USER_CREATE_PERMISSIONS: 'djoser.permissions.CurrentUserOrAdmin' }, async (t) => {
       const anonymous = await register(t);
       assert.equal(anonymous.status, 401);
       const admin = await t.ctx.users.createSuperuser({
@@ -255,14 +254,11 @@ describe('sign-up policy', () => {
         .set('Authorization', `Token ${key}`)
         .send(alice);
       assert.equal(byAdmin.status, 201);
-    } finally {
-      await t.close();
-    }
+    });
   });
 
   it('USER_CREATE_PERMISSIONS=IsAdminUser refuses ordinary users', async () => {
-    const t = await createTestApp({ USER_CREATE_PERMISSIONS: 'rest_framework.permissions.IsAdminUser' });
-    try {
+    await withTestApp({ USER_CREATE_PERMISSIONS: 'rest_framework.permissions.IsAdminUser' }, async (t) => {
       const ordinary = await t.ctx.database.knex.transaction(async (trx) =>
         t.ctx.users.createSuperuser({ email: 'plain@example.com', password: 'plain password 1' }, trx),
       );
@@ -276,14 +272,11 @@ describe('sign-up policy', () => {
         .set('Authorization', `Token ${key}`)
         .send(alice);
       assert.equal(response.status, 403);
-    } finally {
-      await t.close();
-    }
+    });
   });
 
   it('ALLOW_REGISTRATION_WITHOUT_INVITE=false refuses uninvited sign-ups', async () => {
-    const t = await createTestApp({ ALLOW_REGISTRATION_WITHOUT_INVITE: 'False' });
-    try {
+    await withTestApp({ ALLOW_REGISTRATION_WITHOUT_INVITE: 'False' }, async (t) => {
       const response = await register(t);
       assert.equal(response.status, 403);
       assert.deepEqual(response.body, {
@@ -297,14 +290,11 @@ describe('sign-up policy', () => {
           .then((r) => Number(r?.count)),
         0,
       );
-    } finally {
-      await t.close();
-    }
+    });
   });
 
   it('ENABLE_EMAIL_ACTIVATION holds the account until the emailed link is used', async () => {
-    const t = await createTestApp({ ENABLE_EMAIL_ACTIVATION: 'true' });
-    try {
+    await withTestApp({ ENABLE_EMAIL_ACTIVATION: 'true' }, async (t) => {
       const requested: { uid: string; token: string }[] = [];
       t.ctx.events.on('user.activationRequested', (event) => void requested.push(event));
       const created = await register(t);
@@ -326,8 +316,6 @@ describe('sign-up policy', () => {
       assert.equal((await login(t, alice.email, alice.password)).status, 200);
       const reused = await request(t.app).post('/api/v1/auth/users/activation/').send(activation);
       assert.equal(reused.status, 403, 'an activation link works once');
-    } finally {
-      await t.close();
-    }
+    });
   });
 });

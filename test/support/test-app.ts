@@ -27,3 +27,16 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   });
   return { app: buildApp(ctx), ctx, settings, close: () => disposeContext(ctx) };
 }
+
+/** Runs `use` against a fresh app configured by `env`, closing it afterwards whatever happens. */
+export async function withTestApp<T>(
+  env: Record<string, string>,
+  use: (t: TestApp) => Promise<T>,
+): Promise<T> {
+  const t = await createTestApp(env);
+  try {
+    return await use(t);
+  } finally {
+    await t.close();
+  }
+}
