@@ -4,7 +4,7 @@ import type { Express } from 'express';
 import { loadSettings } from '../config/settings.js';
 import { openDatabase } from '../db/database.js';
 import type { AppContext } from './app-context.js';
-import { StartupError } from './errors/startup-error.js';
+import { StartupError, StartupErrorCode } from './errors/startup-error.js';
 
 const shutdownGraceMs = 10_000;
 
@@ -20,6 +20,14 @@ export interface RunningServer {
 export async function serve(app: Express, ctx: AppContext, port: number): Promise<RunningServer> {
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(port, (error?: Error) => (error ? reject(error) : resolve(listening)));
+  }).catch((error: NodeJS.ErrnoException) => {
+    throw new StartupError(
+      StartupErrorCode.listenFailed,
+      error.code === 'EADDRINUSE'
+        ? `PORT ${port} is already in use`
+        : `cannot listen on PORT ${port}: ${error.message}`,
+      'PORT',
+    );
   });
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -51,7 +59,10 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   opening.catch(() => undefined);
   const [{ buildApp }, { composeContext }] = await Promise.all([import('./app.js'), import('./compose.js')]);
   const ctx = await composeContext(settings, { database: await opening });
-  const running = await serve(buildApp(ctx), ctx, settings.port);
+  const running = await serve(buildApp(ctx), ctx, settings.port).catch(async (error: unknown) => {
+    await ctx.database.close();
+    throw error;
+  });
   ctx.logger.info(
     {
       port: settings.port,

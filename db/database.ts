@@ -41,6 +41,9 @@ function openPostgres(connection: Extract<DatabaseSettings, { kind: 'postgres' }
     connection: connection as Knex.StaticConnectionConfig,
     pool: { min: 0, max: 10 },
     acquireConnectionTimeout: 10_000,
+    // Connection failures reach the caller (start-up reports them in one line, requests through the error
+    // handler), so knex's own console copy of them is noise.
+    log: { error: () => undefined },
   });
 }
 
@@ -60,7 +63,8 @@ export async function openDatabase(
         : openPostgres(settings.connection);
     await knex.raw('select 1');
   } catch (error) {
-    const where = settings.kind === 'embedded' ? `embedded database at ${settings.dataDir}` : 'PostgreSQL';
+    const where =
+      settings.kind === 'embedded' ? `embedded database at ${settings.dataDir}` : 'PostgreSQL database';
     throw new StartupError(
       StartupErrorCode.databaseUnavailable,
       `cannot open the ${where}: ${(error as Error).message}`,

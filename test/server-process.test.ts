@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
+import { once } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runEntry, startVexil } from './support/vexil-process.js';
@@ -34,6 +36,32 @@ describe('the server process', () => {
     });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /VEXIL_CONFIG_MISSING: DJANGO_SECRET_KEY/);
+  });
+
+  it('names DATABASE_URL when PostgreSQL cannot be reached', async () => {
+    const result = await runEntry('core/server.ts', [], {
+      DATABASE_URL: 'postgres://vexil@127.0.0.1:1/vexil',
+    });
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    assert.match(
+      result.stderr,
+      /^VEXIL_DATABASE_UNAVAILABLE: cannot open the PostgreSQL database: .*ECONNREFUSED/,
+    );
+  });
+
+  it('names PORT when the port is taken', async () => {
+    const blocker = createServer().listen(0, '0.0.0.0');
+    await once(blocker, 'listening');
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const dataDir = await mkdtemp(path.join(tmpdir(), 'vexil-port-'));
+      const result = await runEntry('core/server.ts', [], { PORT: String(port), DATA_DIR: dataDir });
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, new RegExp(`VEXIL_LISTEN_FAILED: PORT ${port} is already in use`));
+    } finally {
+      blocker.close();
+    }
   });
 
   it('keeps data and its generated secret key across a restart on the embedded database', async () => {

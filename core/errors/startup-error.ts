@@ -9,6 +9,8 @@ export const StartupErrorCode = {
   configMissing: 'VEXIL_CONFIG_MISSING',
   /** The database could not be opened or migrated. */
   databaseUnavailable: 'VEXIL_DATABASE_UNAVAILABLE',
+  /** The HTTP server could not listen (the port is taken or not permitted). */
+  listenFailed: 'VEXIL_LISTEN_FAILED',
   /** A fixture file given to `loaddata` is unreadable or names something we do not know. */
   fixtureInvalid: 'VEXIL_FIXTURE_INVALID',
 } as const;

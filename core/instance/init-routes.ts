@@ -106,8 +106,7 @@ export function initRoutes(ctx: AppContext): Router {
         checkOrigin(req, ctx.settings);
         const input = parseBody(initForm, req.body);
         const created = await ctx.database.knex.transaction(async (trx) => {
-          // Serialises concurrent first-run posts, so at most one of them creates a superuser.
-          await trx.raw('select pg_advisory_xact_lock(?)', [7_311_001]);
+          await ctx.users.lockFirstUserCreation(trx);
           if ((await trx('users').where({ is_superuser: true }).first('id')) !== undefined) return undefined;
           const user = await ctx.users.createSuperuser(
             { email: input.email, password: input.password, username: input.username },

@@ -319,3 +319,16 @@ describe('sign-up policy', () => {
     });
   });
 });
+
+describe('simultaneous sign-ups for one email', () => {
+  it('create one account and answer the others with the usual 400, never a 500', async () => {
+    await withTestApp({}, async (t) => {
+      const responses = await Promise.all([1, 2, 3, 4].map(() => register(t)));
+      const statuses = responses.map((response) => response.status).sort();
+      assert.deepEqual(statuses, [201, 400, 400, 400]);
+      for (const response of responses.filter((r) => r.status === 400)) {
+        assert.deepEqual(response.body, { email: ['Email already exists. Please log in.'] });
+      }
+    });
+  });
+});

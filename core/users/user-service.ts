@@ -28,7 +28,6 @@ export interface SuperuserInput {
 
 // Django's messages, which Flagsmith's front end shows as they are.
 const messages = {
-  emailTaken: 'Email already exists. Please log in.',
   noInvite: 'User registration without an invite is disabled for this installation.',
   superuserExists: 'A superuser can only be created through this  endpoint if no other users exist.',
   badCredentials: 'Unable to log in with provided credentials.',
@@ -94,10 +93,8 @@ export class UserService {
     const active = !this.settings.enableEmailActivation;
 
     const user = await this.knex.transaction(async (trx) => {
-      if (await this.store.query(trx).whereRaw('lower(email) = ?', [email]).first()) {
-        throw ValidationError.field('email', messages.emailTaken);
-      }
       const superuser = input.superuser === true;
+      if (superuser) await this.store.lockFirstUserCreation(trx);
       if (superuser && (await this.store.query(trx).first())) {
         throw ValidationError.field('superuser', messages.superuserExists);
       }
@@ -187,15 +184,14 @@ export class UserService {
     await this.store.delete(user.id);
   }
 
+  /** See UserStore.lockFirstUserCreation. */
+  lockFirstUserCreation(trx: Knex.Transaction): Promise<void> {
+    return this.store.lockFirstUserCreation(trx);
+  }
+
   /** For `createsuperuser` and the init page: no permission checks, and the email may not exist yet. */
   async createSuperuser(input: SuperuserInput, trx: Knex = this.knex): Promise<User> {
     const email = input.email.toLowerCase();
-    if (await this.store.query(trx).whereRaw('lower(email) = ?', [email]).first()) {
-      throw ValidationError.field('email', messages.emailTaken);
-    }
-    if (input.username && (await this.store.query(trx).where({ username: input.username }).first())) {
-      throw ValidationError.field('username', 'A user with that username already exists.');
-    }
     checkPasswordStrength(input.password);
     const user = await this.store.create(
       {

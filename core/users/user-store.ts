@@ -1,6 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
+import { UniqueViolationError } from 'objection';
+import { ValidationError } from '../http/http-error.js';
 import { UserModel } from './user-model.js';
+
+// An arbitrary application-wide key for PostgreSQL's advisory lock (see lockFirstUserCreation).
+const firstUserLockKey = 7_311_001;
+
+export const userMessages = {
+  emailTaken: 'Email already exists. Please log in.',
+  usernameTaken: 'A user with that username already exists.',
+};
 
 export interface NewUser {
   email: string;
@@ -39,8 +49,28 @@ export class UserStore {
     return await this.query().findById(id);
   }
 
+  /**
+   * Inserts a user. The unique indexes are the final word on duplicates: a concurrent sign-up that slipped
+   * past the service's check becomes the same 400 the check gives, never a 500.
+   */
   async create(user: NewUser, trx: Knex = this.knex): Promise<UserModel> {
-    return await this.query(trx).insertAndFetch(user);
+    try {
+      return await this.query(trx).insertAndFetch(user);
+    } catch (error) {
+      // Objection wraps the driver's error (pg's or PGlite's) in its db-errors classes.
+      if (!(error instanceof UniqueViolationError)) throw error;
+      throw error.constraint === 'users_username_unique'
+        ? ValidationError.field('username', userMessages.usernameTaken)
+        : ValidationError.field('email', userMessages.emailTaken);
+    }
+  }
+
+  /**
+   * Serialises, until the transaction ends, every path that may create the first superuser (the init page,
+   * `superuser: true` sign-ups), so that two simultaneous requests cannot both see an empty table.
+   */
+  async lockFirstUserCreation(trx: Knex.Transaction): Promise<void> {
+    await trx.raw('select pg_advisory_xact_lock(?)', [firstUserLockKey]);
   }
 
   async update(id: number, patch: Partial<NewUser> & { last_login?: Date }): Promise<UserModel> {
