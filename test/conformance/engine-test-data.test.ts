@@ -32,26 +32,33 @@ function sortedSegments(segments: readonly SegmentResult[]): SegmentResult[] {
   });
 }
 
-if (!existsSync(casesDir)) {
+const available = existsSync(casesDir);
+// CI always has the data, so there a missing folder fails the run. A clone on its own (no shared folder)
+// reports the suite as pending with the reason, rather than failing `npm test` for want of test data.
+if (!available && process.env.CI) {
   throw new Error(
     `Conformance cases not found at ${casesDir}. Put Flagsmith's engine-test-data beside the clone ` +
       '(../shared/conformance/flagsmith-engine-test-data/test_cases) or set VEXIL_CONFORMANCE_DIR.',
   );
 }
 
-const files = readdirSync(casesDir)
-  .filter((name) => name.endsWith('.json') || name.endsWith('.jsonc'))
-  .sort();
+const files = available
+  ? readdirSync(casesDir)
+      .filter((name) => name.endsWith('.json') || name.endsWith('.jsonc'))
+      .sort()
+  : [];
 
 describe('conformance: Flagsmith engine-test-data', () => {
   let ran = 0;
 
+  if (!available) it.skip(`needs the cases at ${casesDir} (or VEXIL_CONFORMANCE_DIR)`);
+
   before(() => {
-    assert.ok(files.length > 0, `no .json/.jsonc cases in ${casesDir}`);
+    if (available) assert.ok(files.length > 0, `no .json/.jsonc cases in ${casesDir}`);
   });
 
   after(() => {
-    console.log(`      conformance: ${ran} of ${files.length} cases ran (${casesDir})`);
+    if (available) console.log(`      conformance: ${ran} of ${files.length} cases ran (${casesDir})`);
   });
 
   for (const file of files) {
