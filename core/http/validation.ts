@@ -39,6 +39,10 @@ export const fields = {
     if (options.max !== undefined) schema = schema.max(options.max, messages.maxLength(options.max));
     return schema;
   },
+  /** Passwords are never trimmed (a space is a character like any other); 4096 is Django's upper bound. */
+  password() {
+    return fields.string({ allowBlank: true }).min(1, messages.blank).max(4096, messages.maxLength(4096));
+  },
   email() {
     return fields.string({ max: 254 }).pipe(z.email(messages.invalidEmail));
   },

@@ -16,7 +16,7 @@ const initForm = z.object({
       'Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.',
     ),
   email: fields.email(),
-  password: fields.string(),
+  password: fields.password(),
   site_name: fields.string({ max: 50 }),
   site_domain: fields.string({ max: 100 }),
 });

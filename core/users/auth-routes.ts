@@ -9,7 +9,7 @@ import type { UserService } from './user-service.js';
 
 const registration = z.object({
   email: fields.email(),
-  password: fields.string({ allowBlank: false }),
+  password: fields.password(),
   first_name: fields.string({ max: 150 }),
   last_name: fields.string({ max: 150 }),
   superuser: fields.boolean().optional(),
@@ -20,7 +20,7 @@ const registration = z.object({
 
 const credentials = z.object({
   email: fields.string({ max: 254 }),
-  password: fields.string(),
+  password: fields.password(),
 });
 
 const profile = z.object({
@@ -29,9 +29,9 @@ const profile = z.object({
 });
 
 const passwordChange = z.object({
-  current_password: fields.string(),
-  new_password: fields.string(),
-  re_new_password: fields.string(),
+  current_password: fields.password(),
+  new_password: fields.password(),
+  re_new_password: fields.password(),
 });
 
 const activation = z.object({ uid: fields.string(), token: fields.string() });
@@ -73,7 +73,7 @@ export function authRoutes(users: UserService, auth: Authenticators): Router {
     delete: [
       auth.requireUser,
       async (req, res) => {
-        const { current_password } = parseBody(z.object({ current_password: fields.string() }), req.body);
+        const { current_password } = parseBody(z.object({ current_password: fields.password() }), req.body);
         await users.deleteAccount(currentUser(req), current_password);
         res.status(204).end();
       },

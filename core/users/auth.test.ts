@@ -97,6 +97,13 @@ describe('users and token authentication', () => {
     assert.deepEqual(noPassword.body, { password: ['This field is required.'] });
   });
 
+  it('keeps spaces in passwords exactly as typed', async () => {
+    const spaced = { ...alice, email: 'spaced@example.com', password: '  padded secret  ' };
+    assert.equal((await register(t, spaced)).status, 201);
+    assert.equal((await login(t, spaced.email, spaced.password)).status, 200);
+    assert.equal((await login(t, spaced.email, 'padded secret')).status, 400);
+  });
+
   it('accepts form-encoded logins, as DRF does', async () => {
     const response = await request(t.app)
       .post('/api/v1/auth/login/')
