@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import type { PGlite } from '@electric-sql/pglite';
-import knexFactory, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import type { DatabaseSettings } from '../config/settings.js';
 import { StartupError, StartupErrorCode } from '../core/errors/startup-error.js';
 
@@ -30,12 +30,18 @@ async function openEmbedded(dataDir: string, existing?: PGlite): Promise<Knex> {
     await mkdir(dataDir, { recursive: true });
     pglite = new PGlite(dataDir, { startParams: [...PGlite.defaultStartParams, ...embeddedStartParams] });
   }
-  const { default: ClientPGLite } = await import('knex-pglite');
+  const [{ default: knexFactory }, { default: ClientPGLite }] = await Promise.all([
+    import('knex'),
+    import('knex-pglite'),
+  ]);
   await pglite.waitReady;
   return knexFactory({ client: ClientPGLite, connection: { pglite } as Knex.StaticConnectionConfig });
 }
 
-function openPostgres(connection: Extract<DatabaseSettings, { kind: 'postgres' }>['connection']): Knex {
+async function openPostgres(
+  connection: Extract<DatabaseSettings, { kind: 'postgres' }>['connection'],
+): Promise<Knex> {
+  const { default: knexFactory } = await import('knex');
   return knexFactory({
     client: 'pg',
     connection: connection as Knex.StaticConnectionConfig,
@@ -60,7 +66,7 @@ export async function openDatabase(
     knex =
       settings.kind === 'embedded'
         ? await openEmbedded(settings.dataDir, options.pglite)
-        : openPostgres(settings.connection);
+        : await openPostgres(settings.connection);
     await knex.raw('select 1');
   } catch (error) {
     const where =

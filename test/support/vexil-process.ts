@@ -61,7 +61,10 @@ export async function runEntry(entry: string, args: string[], env: Record<string
   });
   const output = collect(child);
   child.stdin?.end(input ?? '');
+  // A task that hangs must not outlive its test (a stray process would hold a data folder open).
+  const deadline = setTimeout(() => child.kill('SIGKILL'), 60_000);
   const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(deadline);
   return { code, ...output() } satisfies ProcessResult;
 }
 
