@@ -1,11 +1,24 @@
-import { runCli } from '../core/cli.js';
+import { loadSettings } from '../config/settings.js';
+import { runTask } from '../core/cli.js';
+import { StartupError, StartupErrorCode } from '../core/errors/startup-error.js';
+import { openDatabase } from './database.js';
 import { migrateToLatest } from './migrator.js';
 
-/** `npm run migrate` and the Procfile's release phase. */
-await runCli(async (ctx) => {
-  // composeContext has already migrated; asking again confirms the database is at the latest version.
-  const pending = await migrateToLatest(ctx.database.knex);
-  process.stdout.write(
-    pending.length === 0 ? 'Database is up to date.\n' : `Applied ${pending.join(', ')}\n`,
-  );
+/** `npm run migrate` and the Procfile's release phase: apply pending migrations and say which. */
+await runTask(async () => {
+  const settings = loadSettings(process.env);
+  const database = await openDatabase(settings.database);
+  try {
+    const applied = await migrateToLatest(database.knex).catch((error: unknown) => {
+      throw new StartupError(
+        StartupErrorCode.databaseUnavailable,
+        `migrating failed: ${(error as Error).message}`,
+      );
+    });
+    process.stdout.write(
+      applied.length === 0 ? 'Database is up to date.\n' : `Applied ${applied.join(', ')}\n`,
+    );
+  } finally {
+    await database.close();
+  }
 });
