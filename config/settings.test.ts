@@ -61,6 +61,7 @@ describe('settings', () => {
         CACHE_FLAGS_SECONDS: '30',
         CACHE_PROJECT_SEGMENTS_SECONDS: '60',
         DATA_DIR: 'state',
+        NUM_PROXIES: '2',
       },
       '/srv/vexil',
     );
@@ -83,6 +84,7 @@ describe('settings', () => {
     assert.deepEqual(settings.axes, { onlyUserFailures: false, failureLimit: 5, cooloffMinutes: 15 });
     assert.deepEqual(settings.cache, { flagsSeconds: 30, projectSegmentsSeconds: 60 });
     assert.equal(settings.dataDir, '/srv/vexil/state');
+    assert.equal(settings.numProxies, 2);
   });
 
   it('prefers DJANGO_SECRET_KEY and treats empty values as unset', () => {
@@ -101,6 +103,7 @@ describe('settings', () => {
     rejects({ ENABLE_GZIP_COMPRESSION: 'maybe' }, 'ENABLE_GZIP_COMPRESSION', /boolean/);
     rejects({ ENV: 'production-ish' }, 'ENV');
     rejects({ CACHE_FLAGS_SECONDS: '-1' }, 'CACHE_FLAGS_SECONDS');
+    rejects({ NUM_PROXIES: 'one' }, 'NUM_PROXIES');
     rejects({ USER_CREATE_PERMISSIONS: 'my.custom.Permission' }, 'USER_CREATE_PERMISSIONS');
     rejects({ DJANGO_DB_HOST: 'db.internal' }, 'DB_NAME');
   });

@@ -60,6 +60,8 @@ export interface Settings {
   readonly database: DatabaseSettings;
   /** Where the embedded database and other local state live. */
   readonly dataDir: string;
+  /** Reverse proxies in front of Vexil whose X-Forwarded-For entries are trusted for the client address. */
+  readonly numProxies: number;
   /** Largest accepted request body, in bytes. */
   readonly bodyLimitBytes: number;
 }
@@ -217,6 +219,7 @@ export function loadSettings(env: Environment, cwd: string = process.cwd()): Set
     },
     database: parseDatabase(env, dataDir),
     dataDir,
+    numProxies: parse(env, envTypes.count(0), 0, 'NUM_PROXIES'),
     bodyLimitBytes: parse(env, envTypes.count(1024), 1024 * 1024, 'MAX_REQUEST_BODY_BYTES'),
   };
 }

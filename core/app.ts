@@ -47,6 +47,9 @@ export function buildApp(ctx: AppContext): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // The client address feeds the IP lockout and the admin allow-list: behind NUM_PROXIES proxies it is taken
+  // from X-Forwarded-For, and never from a header a client could set directly.
+  app.set('trust proxy', settings.numProxies);
 
   const log = accessLog(settings.accessLogLocation);
   if (log) app.use(log);

@@ -123,6 +123,23 @@ describe('deployment settings that shape requests', () => {
     });
   });
 
+  it('NUM_PROXIES decides whether X-Forwarded-For names the client', async () => {
+    await withTestApp({ ALLOWED_ADMIN_IP_ADDRESSES: '203.0.113.7' }, async (direct) => {
+      const spoofed = await request(direct.app).get('/admin/').set('X-Forwarded-For', '203.0.113.7');
+      assert.equal(spoofed.status, 403, 'without trusted proxies the header is ignored');
+    });
+    await withTestApp({ ALLOWED_ADMIN_IP_ADDRESSES: '203.0.113.7', NUM_PROXIES: '1' }, async (proxied) => {
+      const forwarded = await request(proxied.app)
+        .get('/admin/')
+        .set('X-Forwarded-For', '198.51.100.1, 203.0.113.7');
+      assert.equal(forwarded.status, 404, 'the address the proxy saw is the client');
+      const other = await request(proxied.app)
+        .get('/admin/')
+        .set('X-Forwarded-For', '203.0.113.7, 198.51.100.1');
+      assert.equal(other.status, 403, 'only the last hop, written by our proxy, is trusted');
+    });
+  });
+
   it('ACCESS_LOG_LOCATION writes one JSON line per request to the named file', async () => {
     const file = path.join(await mkdtemp(path.join(tmpdir(), 'vexil-access-')), 'logs', 'access.log');
     await withTestApp({ ACCESS_LOG_LOCATION: file }, async (t) => {
