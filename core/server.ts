@@ -72,6 +72,11 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     },
     `Vexil listening on port ${settings.port}`,
   );
+  if (!(await ctx.database.knex('users').where({ is_superuser: true }).first('id'))) {
+    ctx.logger.info(
+      `No superuser yet: open http://localhost:${settings.port}/api/v1/users/config/init/ or run npm run createsuperuser`,
+    );
+  }
   return running;
 }
 

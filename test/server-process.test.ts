@@ -86,6 +86,10 @@ describe('the server process', () => {
       assert.equal(await first.stop(), 0, 'SIGTERM ends the process cleanly');
     }
     assert.match(first.output().stderr, /DJANGO_SECRET_KEY is not set: generated one/);
+    assert.match(
+      first.output().stderr,
+      /No superuser yet: open http:\/\/localhost:\d+\/api\/v1\/users\/config\/init\//,
+    );
 
     const second = await startVexil({ DATA_DIR: dataDir });
     try {
@@ -110,5 +114,6 @@ describe('the server process', () => {
       assert.equal(await second.stop(), 0);
     }
     assert.doesNotMatch(second.output().stderr, /generated one/, 'the key from the first start is reused');
+    assert.doesNotMatch(second.output().stderr, /No superuser yet/);
   });
 });
