@@ -1,10 +1,13 @@
+import { mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import type compressionMiddleware from 'compression';
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { pino } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { AppContext } from './app-context.js';
+import { invalidVariable } from './errors/startup-error.js';
 import { healthRoutes } from './health/health-routes.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { publicDir } from './http/html-template.js';
@@ -29,12 +32,23 @@ const neverCache: RequestHandler = (_req, res, next) => {
   next();
 };
 
+/** Opens the access log now, so that an unwritable ACCESS_LOG_LOCATION stops start-up instead of a later crash. */
+function openLogFile(location: string): number {
+  try {
+    mkdirSync(path.dirname(location), { recursive: true });
+    return openSync(location, 'a');
+  } catch (error) {
+    throw invalidVariable(
+      'ACCESS_LOG_LOCATION',
+      location,
+      `- or a writable file path (${(error as Error).message})`,
+    );
+  }
+}
+
 function accessLog(location: string | undefined): RequestHandler | undefined {
   if (!location) return undefined;
-  const destination =
-    location === '-'
-      ? pino.destination({ fd: 1, sync: false })
-      : pino.destination({ dest: location, mkdir: true, sync: false });
+  const destination = pino.destination({ fd: location === '-' ? 1 : openLogFile(location), sync: false });
   return pinoHttp({ logger: pino({ base: null }, destination), quietReqLogger: true });
 }
 

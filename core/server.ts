@@ -57,12 +57,19 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   // while the app's modules load, instead of one after the other.
   const opening = openDatabase(settings.database);
   opening.catch(() => undefined);
-  const [{ buildApp }, { composeContext }] = await Promise.all([import('./app.js'), import('./compose.js')]);
+  const [{ buildApp }, { composeContext, disposeContext }] = await Promise.all([
+    import('./app.js'),
+    import('./compose.js'),
+  ]);
   const ctx = await composeContext(settings, { database: await opening });
-  const running = await serve(buildApp(ctx), ctx, settings.port).catch(async (error: unknown) => {
-    await ctx.database.close();
+  let running: RunningServer;
+  try {
+    running = await serve(buildApp(ctx), ctx, settings.port);
+  } catch (error) {
+    // Close the database cleanly even when start-up fails half-way (the embedded one is a folder of files).
+    await disposeContext(ctx);
     throw error;
-  });
+  }
   ctx.logger.info(
     {
       port: settings.port,

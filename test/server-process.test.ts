@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { once } from 'node:events';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,6 +28,22 @@ describe('the server process', () => {
       assert.match(lines[0] ?? '', new RegExp(`^VEXIL_CONFIG_INVALID: ${variable}=`));
     });
   }
+
+  it('refuses to start when ACCESS_LOG_LOCATION cannot be written', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'vexil-log-'));
+    // A regular file where the log's folder should be: no one, root included, can create the log there.
+    const notADirectory = path.join(dataDir, 'plain-file');
+    await writeFile(notADirectory, '');
+    const result = await runEntry('core/server.ts', [], {
+      ACCESS_LOG_LOCATION: path.join(notADirectory, 'access.log'),
+      DATA_DIR: dataDir,
+    });
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /^VEXIL_CONFIG_INVALID: ACCESS_LOG_LOCATION=".*plain-file\/access.log" is not valid/m,
+    );
+  });
 
   it('refuses to start in production without a secret key', async () => {
     const result = await runEntry('core/server.ts', [], {
