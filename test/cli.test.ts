@@ -2,7 +2,10 @@ import { strict as assert } from 'node:assert';
 import { createProcessDatabaseEnv } from './support/test-database.js';
 import { runEntry } from './support/vexil-process.js';
 
-describe('command-line tasks', () => {
+describe('command-line tasks', function () {
+  // Each test starts real processes, and a first start creates a database (initdb): allow for a busy machine.
+  this.timeout(120_000);
+
   let env: Record<string, string>;
   before(async () => {
     env = await createProcessDatabaseEnv();

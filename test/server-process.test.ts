@@ -10,7 +10,10 @@ async function json(response: Response) {
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-describe('the server process', () => {
+describe('the server process', function () {
+  // Each test starts real processes, and a first start creates a database (initdb): allow for a busy machine.
+  this.timeout(120_000);
+
   for (const [variable, value] of [
     ['AXES_FAILURE_LIMIT', 'abc'],
     ['DATABASE_URL', 'nonsense'],
