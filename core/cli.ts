@@ -24,9 +24,9 @@ export async function runTask(task: () => Promise<void>): Promise<void> {
 export function runCli(task: (ctx: AppContext) => Promise<void>): Promise<void> {
   return runTask(async () => {
     const settings = loadSettings(process.env);
-    // Commands talk to the terminal; only warnings and worse from the app log are worth showing there.
+    // Commands talk to the terminal: info lines from the app log are noise there (DEBUG still shows all).
     const ctx = await composeContext(settings, {
-      logger: createLogger(settings.logLevel === 'debug' ? 'debug' : 'warn'),
+      logger: createLogger(settings.logLevel === 'info' ? 'warn' : settings.logLevel),
     });
     try {
       await task(ctx);

@@ -1,6 +1,7 @@
 import { stdin, stdout } from 'node:process';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
+import { read } from 'read';
 import { runCli } from '../core/cli.js';
 
 const usage = `Usage: npm run createsuperuser [-- --email E --password P --username U --noinput]
@@ -19,6 +20,42 @@ const { values } = parseArgs({
   },
 });
 
+interface Prompter {
+  ask(question: string, secret: boolean): Promise<string>;
+  close(): void;
+}
+
+/** At a terminal: passwords are not echoed, as Django's createsuperuser does. */
+function terminalPrompter(): Prompter {
+  return {
+    async ask(question, secret) {
+      const answer = String(await read({ prompt: question, silent: secret, replace: '' }));
+      // The muted input leaves the cursor after the prompt; the next line starts below it.
+      if (secret) stdout.write('\n');
+      return answer;
+    },
+    close: () => undefined,
+  };
+}
+
+/**
+ * From a pipe: lines are read through one interface's iterator, which buffers them; asking afresh for each
+ * answer would drop lines that arrived before the question, as they do when a script pipes them in.
+ */
+function pipedPrompter(): Prompter {
+  const lines = createInterface({ input: stdin, terminal: false });
+  const next = lines[Symbol.asyncIterator]();
+  return {
+    async ask(question) {
+      stdout.write(question);
+      const { value, done } = await next.next();
+      if (done) throw new Error('input ended before every question was answered');
+      return String(value);
+    },
+    close: () => lines.close(),
+  };
+}
+
 if (values.help) {
   stdout.write(usage);
 } else {
@@ -27,24 +64,16 @@ if (values.help) {
     let password = values.password ?? process.env.DJANGO_SUPERUSER_PASSWORD;
     const username = values.username ?? process.env.DJANGO_SUPERUSER_USERNAME;
     if (!values.noinput && (!email || !password)) {
-      // Lines are read through the interface's iterator, which buffers them: question() would drop answers
-      // that arrive before it is asked, as they do when a script pipes them in.
-      const prompt = createInterface({ input: stdin, terminal: false });
-      const lines = prompt[Symbol.asyncIterator]();
-      const ask = async (question: string) => {
-        stdout.write(question);
-        const { value, done } = await lines.next();
-        if (done) throw new Error('input ended before every question was answered');
-        return String(value);
-      };
+      const prompter = stdin.isTTY ? terminalPrompter() : pipedPrompter();
       try {
-        email ||= (await ask('Email: ')).trim();
+        email ||= (await prompter.ask('Email: ', false)).trim();
         if (!password) {
-          password = await ask('Password: ');
-          if ((await ask('Password (again): ')) !== password) throw new Error("passwords don't match");
+          password = await prompter.ask('Password: ', true);
+          if ((await prompter.ask('Password (again): ', true)) !== password)
+            throw new Error("passwords don't match");
         }
       } finally {
-        prompt.close();
+        prompter.close();
       }
     }
     if (!email || !password) {
