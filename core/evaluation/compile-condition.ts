@@ -28,6 +28,19 @@ export const COMPARISON_OPERATORS: readonly string[] = [
   'LESS_THAN_INCLUSIVE',
 ];
 
+/** Every segment condition operator Flagsmith defines. */
+export const CONDITION_OPERATORS: readonly string[] = [
+  ...COMPARISON_OPERATORS,
+  'CONTAINS',
+  'NOT_CONTAINS',
+  'REGEX',
+  'MODULO',
+  'IN',
+  'IS_SET',
+  'IS_NOT_SET',
+  'PERCENTAGE_SPLIT',
+];
+
 function readTrait(identity: IdentityState, name: string): unknown {
   return Object.hasOwn(identity.traits, name) ? identity.traits[name] : undefined;
 }
