@@ -3,7 +3,6 @@ import { type Database, type OpenDatabaseOptions, openDatabase } from '../db/dat
 import { migrateToLatest } from '../db/migrator.js';
 import type { AppContext } from './app-context.js';
 import { createCache } from './cache/cache.js';
-import { StartupError, StartupErrorCode } from './errors/startup-error.js';
 import { EventBus } from './events/event-bus.js';
 import { createAuthenticators } from './http/authentication.js';
 import { InstanceStore } from './instance/instance-store.js';
@@ -29,13 +28,7 @@ export async function composeContext(settings: Settings, options: ComposeOptions
   const logger = options.logger ?? createLogger(settings.logLevel);
   const database = options.database ?? (await openDatabase(settings.database, options.databaseOptions));
   if (options.migrate !== false) {
-    const applied = await migrateToLatest(database.knex).catch((error: unknown) => {
-      throw new StartupError(
-        StartupErrorCode.databaseUnavailable,
-        `migrating the database failed: ${(error as Error).message}`,
-        'DATABASE_URL',
-      );
-    });
+    const applied = await migrateToLatest(database.knex);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
   }
 

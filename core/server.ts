@@ -56,6 +56,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   // Start-up time is a goal: the database opens (PGlite compiles its WebAssembly off the main thread)
   // while the app's modules load, instead of one after the other.
   const opening = openDatabase(settings.database);
+  // A failure is reported at `await opening` below; this only stops it counting as unhandled meanwhile.
   opening.catch(() => undefined);
   const [{ buildApp }, { composeContext, disposeContext }] = await Promise.all([
     import('./app.js'),
@@ -79,7 +80,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     },
     `Vexil listening on port ${settings.port}`,
   );
-  if (!(await ctx.database.knex('users').where({ is_superuser: true }).first('id'))) {
+  if (!(await ctx.users.superuserExists())) {
     ctx.logger.info(
       `No superuser yet: open http://localhost:${settings.port}/api/v1/users/config/init/ or run npm run createsuperuser`,
     );

@@ -1,6 +1,5 @@
 import { loadSettings } from '../config/settings.js';
 import { runTask } from '../core/cli.js';
-import { StartupError, StartupErrorCode } from '../core/errors/startup-error.js';
 import { openDatabase } from './database.js';
 import { migrateToLatest } from './migrator.js';
 
@@ -9,12 +8,7 @@ await runTask(async () => {
   const settings = loadSettings(process.env);
   const database = await openDatabase(settings.database);
   try {
-    const applied = await migrateToLatest(database.knex).catch((error: unknown) => {
-      throw new StartupError(
-        StartupErrorCode.databaseUnavailable,
-        `migrating failed: ${(error as Error).message}`,
-      );
-    });
+    const applied = await migrateToLatest(database.knex);
     process.stdout.write(
       applied.length === 0 ? 'Database is up to date.\n' : `Applied ${applied.join(', ')}\n`,
     );

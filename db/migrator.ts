@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { StartupError, StartupErrorCode } from '../core/errors/startup-error.js';
 import { migrations } from './migrations/index.js';
 
 /**
@@ -36,12 +37,23 @@ async function isUpToDate(knex: Knex): Promise<boolean> {
   }
 }
 
-/** Applies every pending migration; returns the names applied (empty when already up to date). */
+/**
+ * Applies every pending migration; returns the names applied (empty when already up to date). A failure is
+ * a StartupError, so the server, `npm run migrate` and the release phase all report it in one line.
+ */
 export async function migrateToLatest(knex: Knex): Promise<string[]> {
   if (await isUpToDate(knex)) return [];
-  const [, applied] = (await knex.migrate.latest({ migrationSource: new StaticMigrationSource() })) as [
-    number,
-    string[],
-  ];
-  return applied;
+  try {
+    const [, applied] = (await knex.migrate.latest({ migrationSource: new StaticMigrationSource() })) as [
+      number,
+      string[],
+    ];
+    return applied;
+  } catch (error) {
+    throw new StartupError(
+      StartupErrorCode.databaseUnavailable,
+      `migrating the database failed: ${(error as Error).message}`,
+      'DATABASE_URL',
+    );
+  }
 }

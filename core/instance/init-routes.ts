@@ -60,9 +60,6 @@ export function initRoutes(ctx: AppContext): Router {
   const formPage = loadTemplate('init.html');
   const messagePage = loadTemplate('init-complete.html');
 
-  const isInitialised = async () =>
-    (await ctx.database.knex('users').where({ is_superuser: true }).first('id')) !== undefined;
-
   const renderForm = (
     res: Response,
     status: number,
@@ -97,7 +94,8 @@ export function initRoutes(ctx: AppContext): Router {
 
   route(router, '/users/config/init/', {
     get: async (_req, res) => {
-      if (await isInitialised()) return void renderMessage(res, 200, 'Already set up', alreadyInitialised);
+      if (await ctx.users.superuserExists())
+        return void renderMessage(res, 200, 'Already set up', alreadyInitialised);
       renderForm(res, 200, {});
     },
     post: async (req, res) => {
@@ -107,7 +105,7 @@ export function initRoutes(ctx: AppContext): Router {
         const input = parseBody(initForm, req.body);
         const created = await ctx.database.knex.transaction(async (trx) => {
           await ctx.users.lockFirstUserCreation(trx);
-          if ((await trx('users').where({ is_superuser: true }).first('id')) !== undefined) return undefined;
+          if (await ctx.users.superuserExists(trx)) return undefined;
           const user = await ctx.users.createSuperuser(
             { email: input.email, password: input.password, username: input.username },
             trx,

@@ -184,6 +184,10 @@ export class UserService {
     await this.store.delete(user.id);
   }
 
+  superuserExists(trx?: Knex): Promise<boolean> {
+    return this.store.superuserExists(trx);
+  }
+
   /** See UserStore.lockFirstUserCreation. */
   lockFirstUserCreation(trx: Knex.Transaction): Promise<void> {
     return this.store.lockFirstUserCreation(trx);

@@ -81,16 +81,8 @@ export class UserStore {
     await this.query().deleteById(id);
   }
 
-  async countSuperusers(trx: Knex = this.knex): Promise<number> {
-    const row = await trx('users')
-      .where({ is_superuser: true })
-      .count<{ count: string | number }[]>('id as count');
-    return Number(row[0]?.count ?? 0);
-  }
-
-  async countUsers(): Promise<number> {
-    const row = await this.knex('users').count<{ count: string | number }[]>('id as count');
-    return Number(row[0]?.count ?? 0);
+  async superuserExists(trx: Knex = this.knex): Promise<boolean> {
+    return (await trx('users').where({ is_superuser: true }).first('id')) !== undefined;
   }
 
   /** Issues a new token in DRF's format (40 hex characters); only its SHA-256 is stored. */
