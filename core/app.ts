@@ -8,13 +8,10 @@ import { pino } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { AppContext } from './app-context.js';
 import { invalidVariable } from './errors/startup-error.js';
-import { healthRoutes } from './health/health-routes.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { publicDir } from './http/html-template.js';
 import { httpErrors } from './http/http-error.js';
 import { adminIpGuard, allowedHostsGuard } from './http/request-origin.js';
-import { initRoutes } from './instance/init-routes.js';
-import { authRoutes } from './users/auth-routes.js';
 
 const parsableTypes = ['application/json', 'application/*+json', 'application/x-www-form-urlencoded'];
 
@@ -78,18 +75,16 @@ export function buildApp(ctx: AppContext): Express {
   app.use(allowedHostsGuard(settings));
 
   app.use('/admin', adminIpGuard(settings));
-  app.use(healthRoutes(ctx.database));
   app.use('/static', express.static(publicDir, { index: false, maxAge: '1h' }));
+  for (const mount of ctx.routes.in('root')) app.use(mount.path, mount.router);
 
   const api = express.Router();
   api.use(neverCache);
   api.use(rejectUnparsableBodies);
   api.use(express.json({ limit: settings.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
   api.use(express.urlencoded({ limit: settings.bodyLimitBytes, extended: false }));
-  api.use(ctx.auth.passport.initialize());
   api.use(ctx.auth.identify);
-  api.use('/auth', authRoutes(ctx.users, ctx.auth));
-  api.use(initRoutes(ctx));
+  for (const mount of ctx.routes.in('api')) api.use(mount.path, mount.router);
   app.use('/api/v1', api);
 
   app.use(notFoundHandler);

@@ -1,15 +1,17 @@
 import type { Settings } from '../config/settings.js';
 import { type Database, type OpenDatabaseOptions, openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrator.js';
-import type { AppContext } from './app-context.js';
+import type { AppContext, Kernel } from './app-context.js';
+import { AuthRegistry } from './auth/auth-registry.js';
 import { createCache } from './cache/cache.js';
+import { Transactor } from './data/unit-of-work.js';
 import { EventBus } from './events/event-bus.js';
-import { createAuthenticators } from './http/authentication.js';
+import { createHealthSlice } from './health/health-slice.js';
+import { createInstanceSlice } from './instance/instance-slice.js';
 import { InstanceStore } from './instance/instance-store.js';
 import { createLogger, type Logger } from './logging/logger.js';
-import { LoginLockout } from './users/login-lockout.js';
-import { UserService } from './users/user-service.js';
-import { UserStore } from './users/user-store.js';
+import { RouteTable } from './route-table.js';
+import { createUsersSlice } from './users/users-slice.js';
 
 export interface ComposeOptions {
   readonly logger?: Logger;
@@ -20,9 +22,13 @@ export interface ComposeOptions {
   readonly migrate?: boolean;
 }
 
+/** How long shutdown waits for event listeners still running (an email being sent) before closing the pool. */
+const listenerDrainMs = 5_000;
+
 /**
- * The composition root: the one place that builds services and hands each its dependencies. Nothing
- * else constructs a store or service on its own.
+ * The composition root: the one place that wires the kernel and the slices; the server and the command-line
+ * tasks both start here. A slice is one line below: its factory takes the kernel (and the services of the
+ * slices it needs), mounts its routes and registers its strategies, and returns the services it exports.
  */
 export async function composeContext(settings: Settings, options: ComposeOptions = {}): Promise<AppContext> {
   const logger = options.logger ?? createLogger(settings.logLevel);
@@ -32,42 +38,41 @@ export async function composeContext(settings: Settings, options: ComposeOptions
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
   }
 
-  const instance = new InstanceStore(database.knex);
-  let secretKey = settings.secretKey;
-  if (secretKey === undefined) {
-    const generated = await instance.loadOrCreateSecretKey();
-    secretKey = generated.key;
-    if (generated.created) {
-      logger.warn(
-        'DJANGO_SECRET_KEY is not set: generated one and stored it in the database; set it explicitly in production',
-      );
-    }
-  }
-
   const events = new EventBus(logger);
-  const users = new UserService(
-    database.knex,
-    new UserStore(database.knex),
-    new LoginLockout(database.knex, settings.axes),
-    events,
-    settings,
-    secretKey,
-  );
-  return {
+  const transactor = new Transactor(database.knex, events);
+  const instance = new InstanceStore();
+  const secretKey = settings.secretKey ?? (await generatedSecretKey(transactor, instance, logger));
+  const kernel: Kernel = {
     settings,
     database,
     logger,
     cache: createCache(),
     events,
-    instance,
-    users,
-    auth: createAuthenticators(users),
+    transactor,
+    auth: new AuthRegistry(),
+    routes: new RouteTable(),
     secretKey,
   };
+
+  createHealthSlice(kernel);
+  const { users } = createUsersSlice(kernel);
+  createInstanceSlice(kernel, { users, instance });
+  return { ...kernel, users, instance };
 }
 
-/** Releases what composeContext opened. */
+async function generatedSecretKey(transactor: Transactor, instance: InstanceStore, logger: Logger) {
+  const generated = await transactor.run((uow) => instance.loadOrCreateSecretKey(uow));
+  if (generated.created) {
+    logger.warn(
+      'DJANGO_SECRET_KEY is not set: generated one and stored it in the database; set it explicitly in production',
+    );
+  }
+  return generated.key;
+}
+
+/** Releases what composeContext opened: listeners get a bounded time to finish, then the pool closes. */
 export async function disposeContext(ctx: AppContext): Promise<void> {
+  await ctx.events.drain(listenerDrainMs);
   ctx.cache.close();
   await ctx.database.close();
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { StartupError } from '../core/errors/startup-error.js';
 import { InstanceStore } from '../core/instance/instance-store.js';
 import { createTestDatabase } from '../test/support/test-database.js';
+import { transactorFor } from '../test/support/transactor.js';
 import type { Database } from './database.js';
 import { loadFixture, resolveFixturePath } from './fixture-loader.js';
 
@@ -41,7 +42,7 @@ describe('loaddata', () => {
   after(() => db.close());
 
   it('loads the shipped init_data: an organisation, a project, two environments, features in both', async () => {
-    await loadFixture(db.knex, resolveFixturePath('init_data'));
+    await loadFixture(transactorFor(db), resolveFixturePath('init_data'));
     const loaded = await counts(db);
     assert.equal(loaded.organisations, 1);
     assert.equal(loaded.projects, 1);
@@ -49,7 +50,10 @@ describe('loaddata', () => {
     assert.ok((loaded.features ?? 0) >= 3);
     assert.equal(loaded.feature_states, (loaded.features ?? 0) * 2);
     assert.equal(loaded.feature_state_values, loaded.feature_states);
-    assert.deepEqual(await new InstanceStore(db.knex).site(), { name: 'Vexil', domain: 'localhost:8000' });
+    assert.deepEqual(await new InstanceStore().site({ knex: db.knex }), {
+      name: 'Vexil',
+      domain: 'localhost:8000',
+    });
     const colour = await db
       .knex('feature_states as fs')
       .join('features as f', 'f.id', 'fs.feature_id')
@@ -61,7 +65,7 @@ describe('loaddata', () => {
 
   it('loading twice leaves one copy of everything', async () => {
     const before = await counts(db);
-    await loadFixture(db.knex, resolveFixturePath('init_data.yaml'));
+    await loadFixture(transactorFor(db), resolveFixturePath('init_data.yaml'));
     assert.deepEqual(await counts(db), before);
   });
 
@@ -85,7 +89,7 @@ describe('loaddata', () => {
     description: Ability to create an environment in the given project.
     type: PROJECT
 `);
-    const report = await loadFixture(db.knex, file);
+    const report = await loadFixture(transactorFor(db), file);
     assert.deepEqual(report.written, { organisations: 1 });
     assert.deepEqual(report.ignoredFields, {
       'organisations.organisation': ['has_requested_features', 'alerted_over_plan_limit'],
@@ -100,13 +104,13 @@ describe('loaddata', () => {
       '[{"model": "organisations.organisation", "pk": 50, "fields": {"name": "X"}}, {"model": "nope.thing", "pk": 1, "fields": {}}]',
       'json',
     );
-    await assert.rejects(loadFixture(db.knex, unknown), (error: unknown) => {
+    await assert.rejects(loadFixture(transactorFor(db), unknown), (error: unknown) => {
       assert.ok(error instanceof StartupError);
       assert.match(error.message, /unknown model "nope.thing"/);
       return true;
     });
     const broken = await fixtureFile('- model: [unclosed');
-    await assert.rejects(loadFixture(db.knex, broken), StartupError);
+    await assert.rejects(loadFixture(transactorFor(db), broken), StartupError);
     const badReference = await fixtureFile(`
 - model: organisations.organisation
   pk: 60
@@ -115,7 +119,7 @@ describe('loaddata', () => {
   pk: 60
   fields: { name: P, organisation: 999 }
 `);
-    await assert.rejects(loadFixture(db.knex, badReference), /projects.project pk=60/);
+    await assert.rejects(loadFixture(transactorFor(db), badReference), /projects.project pk=60/);
     assert.deepEqual(await counts(db), before, 'a failed load is rolled back whole');
   });
 });

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { load as parseYaml } from 'js-yaml';
-import type { Knex } from 'knex';
+import type { Transactor } from '../core/data/unit-of-work.js';
 import { StartupError, StartupErrorCode } from '../core/errors/startup-error.js';
 import { InstanceStore } from '../core/instance/instance-store.js';
 
@@ -90,11 +90,15 @@ export async function readFixture(file: string): Promise<FixtureRecord[]> {
  * same file twice leaves one copy of everything; sequences are moved past the loaded ids afterwards so
  * that rows created later do not collide with them.
  */
-export async function loadFixture(knex: Knex, file: string): Promise<LoadReport> {
+export async function loadFixture(transactor: Transactor, file: string): Promise<LoadReport> {
   const records = await readFixture(file);
   const written: Record<string, number> = {};
   const ignoredFields: Record<string, string[]> = {};
-  await knex.transaction(async (trx) => {
+  // The store is stateless; writing the site through it keeps one definition of where the site lives.
+  const instance = new InstanceStore();
+  await transactor.run(async (uow) => {
+    // Bulk upserts into whatever tables the fixture names: plain knex, since no model owns them all.
+    const trx = uow.knex;
     const columnsByTable = new Map<string, Set<string>>();
     const columnsOf = async (table: string) => {
       let columns = columnsByTable.get(table);
@@ -111,7 +115,7 @@ export async function loadFixture(knex: Knex, file: string): Promise<LoadReport>
         const { name, domain } = record.fields as { name?: unknown; domain?: unknown };
         if (typeof name !== 'string' || typeof domain !== 'string')
           throw invalid(file, 'sites.site needs name and domain');
-        await new InstanceStore(trx).setSite({ name, domain }, trx);
+        await instance.setSite(uow, { name, domain });
         written.instance_settings = (written.instance_settings ?? 0) + 1;
         continue;
       }

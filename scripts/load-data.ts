@@ -9,7 +9,7 @@ await runCli(async (ctx) => {
     throw new Error('usage: npm run loaddata -- <fixture> [more fixtures] (e.g. init_data)');
   for (const name of names) {
     const file = resolveFixturePath(name);
-    const report = await loadFixture(ctx.database.knex, file);
+    const report = await loadFixture(ctx.transactor, file);
     const counts = Object.entries(report.written).map(([table, count]) => `${count} ${table}`);
     stdout.write(`Loaded ${file}: ${counts.join(', ') || 'nothing'}\n`);
     for (const [model, fields] of Object.entries(report.ignoredFields)) {

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { Database } from '../../db/database.js';
+import { permissions } from '../auth/permission.js';
 import { route } from '../http/routes.js';
 
 /**
@@ -16,8 +17,11 @@ export function healthRoutes(database: Database): Router {
       res.status(503).json({ status: 'error', checks: { database: 'unavailable' } });
     }
   };
-  route(router, '/health/liveness/', { get: (_req, res) => void res.json({ status: 'ok' }) });
-  route(router, '/health/readiness/', { get: readiness });
-  route(router, '/health/', { get: readiness });
+  const probe = permissions.allowAny;
+  route(router, '/health/liveness/', {
+    get: { permission: probe, handle: (_req, res) => void res.json({ status: 'ok' }) },
+  });
+  route(router, '/health/readiness/', { get: { permission: probe, handle: readiness } });
+  route(router, '/health/', { get: { permission: probe, handle: readiness } });
   return router;
 }

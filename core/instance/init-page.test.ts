@@ -53,7 +53,10 @@ describe('first-run page /api/v1/users/config/init/', () => {
     assert.equal(response.status, 201);
     assert.match(response.text, /Superuser admin@example.com created/);
 
-    assert.deepEqual(await t.ctx.instance.site(), { name: 'Acme Flags', domain: 'flags.acme.test' });
+    assert.deepEqual(await t.ctx.instance.site(t.ctx.transactor.reads), {
+      name: 'Acme Flags',
+      domain: 'flags.acme.test',
+    });
     const login = await request(t.app)
       .post('/api/v1/auth/login/')
       .send({ email: form.email, password: form.password });

@@ -1,12 +1,16 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { Settings } from '../../config/settings.js';
-import type { AppContext } from '../app-context.js';
+import { permissions } from '../auth/permission.js';
+import { DomainError, ErrorCode, ValidationError } from '../errors/domain-error.js';
+import { toHttpError } from '../http/error-mapper.js';
 import { escapeHtml, loadTemplate } from '../http/html-template.js';
-import { HttpError, httpErrors, ValidationError } from '../http/http-error.js';
+import { httpErrors } from '../http/http-error.js';
 import { requestHost } from '../http/request-origin.js';
 import { route } from '../http/routes.js';
 import { fields, parseBody } from '../http/validation.js';
+import type { UserService } from '../users/user-service.js';
+import type { InstanceStore } from './instance-store.js';
 
 const initForm = z.object({
   username: fields
@@ -55,7 +59,13 @@ function checkOrigin(req: Request, settings: Settings): void {
  * `/api/v1/users/config/init/`: the first-run page from Flagsmith's README. It creates the superuser and
  * records the site name and domain (used for links in emails), and does nothing once a superuser exists.
  */
-export function initRoutes(ctx: AppContext): Router {
+export interface InitRoutesDeps {
+  readonly settings: Settings;
+  readonly users: UserService;
+  readonly instance: InstanceStore;
+}
+
+export function initRoutes({ settings, users, instance }: InitRoutesDeps): Router {
   const router = Router();
   const formPage = loadTemplate('init.html');
   const messagePage = loadTemplate('init-complete.html');
@@ -93,43 +103,39 @@ export function initRoutes(ctx: AppContext): Router {
     res.status(status).type('html').send(messagePage({ title, message }));
 
   route(router, '/users/config/init/', {
-    get: async (_req, res) => {
-      if (await ctx.users.superuserExists())
-        return void renderMessage(res, 200, 'Already set up', alreadyInitialised);
-      renderForm(res, 200, {});
+    get: {
+      permission: permissions.allowAny,
+      handle: async (_req, res) => {
+        if (await users.superuserExists())
+          return void renderMessage(res, 200, 'Already set up', alreadyInitialised);
+        renderForm(res, 200, {});
+      },
     },
-    post: async (req, res) => {
-      const html = wantsHtml(req);
-      try {
-        checkOrigin(req, ctx.settings);
-        const input = parseBody(initForm, req.body);
-        const created = await ctx.database.knex.transaction(async (trx) => {
-          await ctx.users.lockFirstUserCreation(trx);
-          if (await ctx.users.superuserExists(trx)) return undefined;
-          const user = await ctx.users.createSuperuser(
+    post: {
+      // The one unauthenticated write besides sign-up: guarded by the origin check and by "no superuser yet".
+      permission: permissions.allowAny,
+      handle: async (req, res) => {
+        const html = wantsHtml(req);
+        try {
+          checkOrigin(req, settings);
+          const input = parseBody(initForm, req.body);
+          const created = await users.createFirstSuperuser(
             { email: input.email, password: input.password, username: input.username },
-            trx,
+            (uow) => instance.setSite(uow, { name: input.site_name, domain: input.site_domain }),
           );
-          await ctx.instance.setSite({ name: input.site_name, domain: input.site_domain }, trx);
-          return user;
-        });
-        if (!created) throw httpErrors.forbidden(alreadyInitialised);
-        const message = `Superuser ${created.email} created. You can now sign in.`;
-        if (html) return void renderMessage(res, 201, 'Vexil is ready', message);
-        res.status(201).json({ message, email: created.email, username: input.username });
-      } catch (error) {
-        if (!html) throw error;
-        if (error instanceof ValidationError) return void renderForm(res, 400, req.body ?? {}, error.fields);
-        if (error instanceof HttpError) {
-          return void renderMessage(
-            res,
-            error.status,
-            'Not possible',
-            String(error.body.detail ?? error.message),
-          );
+          if (!created) throw new DomainError(ErrorCode.alreadyInitialised, alreadyInitialised);
+          const message = `Superuser ${created.email} created. You can now sign in.`;
+          if (html) return void renderMessage(res, 201, 'Vexil is ready', message);
+          res.status(201).json({ message, email: created.email, username: input.username });
+        } catch (error) {
+          if (!html) throw error;
+          if (error instanceof ValidationError)
+            return void renderForm(res, 400, req.body ?? {}, error.fields);
+          const known = toHttpError(error);
+          if (!known) throw error;
+          renderMessage(res, known.status, 'Not possible', String(known.body.detail ?? known.message));
         }
-        throw error;
-      }
+      },
     },
   });
   return router;

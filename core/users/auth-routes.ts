@@ -1,7 +1,9 @@
-import { Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import type { Authenticators } from '../http/authentication.js';
-import { httpErrors } from '../http/http-error.js';
+import type { AuthRegistry } from '../auth/auth-registry.js';
+import { type Permission, permissions } from '../auth/permission.js';
+import { userOf } from '../auth/principal.js';
+import { clientIp } from '../http/request-origin.js';
 import { route } from '../http/routes.js';
 import { fields, parseBody } from '../http/validation.js';
 import { createdUserToWire, currentUserToWire } from './user-serializer.js';
@@ -36,89 +38,114 @@ const passwordChange = z.object({
 
 const activation = z.object({ uid: fields.string(), token: fields.string() });
 
-function currentUser(req: Express.Request) {
-  if (!req.user) throw httpErrors.notAuthenticated();
-  return req.user;
+const signedIn = permissions.isAuthenticatedUser;
+const anyone = permissions.allowAny;
+
+/** The token that authenticated the request, so that logout revokes exactly that one. */
+function tokenOf(req: Request): string | undefined {
+  return req.principal?.kind === 'user' ? req.principal.token : undefined;
+}
+
+export interface AuthRoutesDeps {
+  readonly users: UserService;
+  readonly auth: AuthRegistry;
+  /** USER_CREATE_PERMISSIONS, as a permission. */
+  readonly createPermission: Permission;
 }
 
 /** Flagsmith's `/api/v1/auth/…` routes: djoser's user endpoints plus its token login. */
-export function authRoutes(users: UserService, auth: Authenticators): Router {
+export function authRoutes({ users, auth, createPermission }: AuthRoutesDeps): Router {
   const router = Router();
 
   route(router, '/users/', {
-    post: async (req, res) => {
-      const input = parseBody(registration, req.body);
-      const { user, key } = await users.register(input, req.user);
-      res.status(201).json(createdUserToWire(user, key));
+    post: {
+      permission: createPermission,
+      handle: async (req, res) => {
+        const { user, key } = await users.register(parseBody(registration, req.body));
+        res.status(201).json(createdUserToWire(user, key));
+      },
     },
   });
 
   route(router, '/users/me/', {
-    get: [auth.requireUser, (req, res) => void res.json(currentUserToWire(currentUser(req)))],
-    put: [
-      auth.requireUser,
-      async (req, res) => {
+    get: {
+      permission: signedIn,
+      handle: (req, res) => void res.json(currentUserToWire(userOf(req.principal))),
+    },
+    put: {
+      permission: signedIn,
+      handle: async (req, res) => {
         const patch = parseBody(profile.required(), req.body);
-        res.json(currentUserToWire(await users.updateProfile(currentUser(req), patch)));
+        res.json(currentUserToWire(await users.updateProfile(userOf(req.principal), patch)));
       },
-    ],
-    patch: [
-      auth.requireUser,
-      async (req, res) => {
+    },
+    patch: {
+      permission: signedIn,
+      handle: async (req, res) => {
         const patch = parseBody(profile, req.body);
         const clean = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
-        res.json(currentUserToWire(await users.updateProfile(currentUser(req), clean)));
+        res.json(currentUserToWire(await users.updateProfile(userOf(req.principal), clean)));
       },
-    ],
-    delete: [
-      auth.requireUser,
-      async (req, res) => {
+    },
+    delete: {
+      permission: signedIn,
+      handle: async (req, res) => {
         const { current_password } = parseBody(z.object({ current_password: fields.password() }), req.body);
-        await users.deleteAccount(currentUser(req), current_password);
+        await users.deleteAccount(userOf(req.principal), current_password, { ipAddress: clientIp(req) });
         res.status(204).end();
       },
-    ],
+    },
   });
 
   route(router, '/users/set_password/', {
-    post: [
-      auth.requireUser,
-      async (req, res) => {
-        await users.changePassword(currentUser(req), parseBody(passwordChange, req.body));
+    post: {
+      permission: signedIn,
+      handle: async (req, res) => {
+        await users.changePassword(userOf(req.principal), parseBody(passwordChange, req.body), {
+          ipAddress: clientIp(req),
+          token: tokenOf(req),
+        });
         res.status(204).end();
       },
-    ],
+    },
   });
 
   route(router, '/users/activation/', {
-    post: async (req, res) => {
-      const { uid, token } = parseBody(activation, req.body);
-      await users.activate(uid, token);
-      res.status(204).end();
+    post: {
+      permission: anyone,
+      handle: async (req, res) => {
+        const { uid, token } = parseBody(activation, req.body);
+        await users.activate(uid, token);
+        res.status(204).end();
+      },
     },
   });
 
   route(router, '/login/', {
-    post: [
-      (req, _res, next) => {
-        // Validate first so a missing field is DRF's 400 rather than passport-local's silent failure.
-        parseBody(credentials, req.body);
-        next();
-      },
-      auth.login,
-      async (req, res) => {
-        res.json({ key: await users.issueToken(currentUser(req)) });
-      },
-    ],
+    post: {
+      permission: anyone,
+      handle: [
+        (req, _res, next) => {
+          // Validate first so a missing field is DRF's 400 rather than passport-local's silent failure.
+          parseBody(credentials, req.body);
+          next();
+        },
+        auth.authenticate('local'),
+        async (req, res) => {
+          res.json({ key: await users.issueToken(userOf(req.principal)) });
+        },
+      ],
+    },
   });
 
-  const logout = [
-    auth.requireUser,
-    async (req: Express.Request, res: import('express').Response) => {
-      if (req.authToken) await users.revokeToken(req.authToken);
+  const logout = {
+    permission: signedIn,
+    handle: async (req: Request, res: Response) => {
+      const token = tokenOf(req);
+      if (token) await users.revokeToken(token);
       res.status(204).end();
     },
-  ];
+  };
   route(router, '/logout/', { post: logout });
   route(router, '/token/', { delete: logout });
 

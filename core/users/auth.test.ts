@@ -266,9 +266,10 @@ describe('sign-up policy', () => {
 
   it('USER_CREATE_PERMISSIONS=IsAdminUser refuses ordinary users', async () => {
     await withTestApp({ USER_CREATE_PERMISSIONS: 'rest_framework.permissions.IsAdminUser' }, async (t) => {
-      const ordinary = await t.ctx.database.knex.transaction(async (trx) =>
-        t.ctx.users.createSuperuser({ email: 'plain@example.com', password: 'plain password 1' }, trx),
-      );
+      const ordinary = await t.ctx.users.createSuperuser({
+        email: 'plain@example.com',
+        password: 'plain password 1',
+      });
       await t.ctx.database
         .knex('users')
         .where({ id: ordinary.id })

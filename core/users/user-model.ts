@@ -1,5 +1,6 @@
 import { Model } from 'objection';
 
+/** The `users` table. Models are bound to a connection per query (`Model.query(scope.knex)`), never globally. */
 export class UserModel extends Model {
   static override tableName = 'users';
 
@@ -18,6 +19,26 @@ export class UserModel extends Model {
   marketing_consent_given!: boolean;
   date_joined!: Date;
   last_login!: Date | null;
+}
+
+/** `auth_tokens`: only a SHA-256 of each key is stored, so a leaked table does not leak working tokens. */
+export class AuthTokenModel extends Model {
+  static override tableName = 'auth_tokens';
+
+  id!: number;
+  user_id!: number;
+  key_hash!: string;
+  created_at!: Date;
+}
+
+/** `login_failures`: one row per password check that failed (or is being made), counted by the lockout. */
+export class LoginFailureModel extends Model {
+  static override tableName = 'login_failures';
+
+  id!: number;
+  username!: string;
+  ip_address!: string;
+  failed_at!: Date;
 }
 
 /** What the rest of the app calls a user; the password hash never leaves the users slice. */

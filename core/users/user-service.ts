@@ -1,12 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Knex } from 'knex';
-import type { Settings, UserCreatePermission } from '../../config/settings.js';
-import type { EventBus } from '../events/event-bus.js';
-import { httpErrors, ValidationError } from '../http/http-error.js';
+import type { Settings } from '../../config/settings.js';
+import type { DataScope, Transactor, UnitOfWork } from '../data/unit-of-work.js';
+import { DomainError, ErrorCode, ValidationError } from '../errors/domain-error.js';
 import type { LoginLockout } from './login-lockout.js';
-import { hashPassword, unusablePasswordHash, verifyPassword } from './password-hasher.js';
+import { type PasswordHashingPool, unusablePasswordHash, verifyPassword } from './password-hasher.js';
 import type { User, UserModel } from './user-model.js';
-import type { UserStore } from './user-store.js';
+import type { NewUser, UserStore } from './user-store.js';
 
 export interface Registration {
   email: string;
@@ -31,7 +30,6 @@ const messages = {
   noInvite: 'User registration without an invite is disabled for this installation.',
   superuserExists: 'A superuser can only be created through this  endpoint if no other users exist.',
   badCredentials: 'Unable to log in with provided credentials.',
-  lockedOut: 'Account locked: too many login attempts. Please try again later.',
   inactive: 'User account is disabled.',
   invalidPassword: 'Invalid password.',
   passwordMismatch: "The two password fields didn't match.",
@@ -53,165 +51,195 @@ function withoutPassword(user: UserModel): User {
   return rest as User;
 }
 
-/** Accounts, credentials and sign-up policy. Routes translate HTTP; this decides. */
+/** Where a password check comes from: the lockout counts by account and by this address. */
+export interface CallerContext {
+  readonly ipAddress: string;
+}
+
+/**
+ * Accounts, credentials and sign-up policy. Routes translate HTTP and declare permissions; this decides.
+ * Every write runs in one unit of work; passwords are hashed before a transaction opens, never inside one
+ * (a hash waits for a slot, and a transaction held meanwhile would stall PGlite's only connection).
+ */
 export class UserService {
   constructor(
-    private readonly knex: Knex,
+    private readonly transactor: Transactor,
     private readonly store: UserStore,
     private readonly lockout: LoginLockout,
-    private readonly events: EventBus,
-    private readonly settings: Pick<
-      Settings,
-      'userCreatePermissions' | 'allowRegistrationWithoutInvite' | 'enableEmailActivation'
-    >,
+    private readonly hashing: PasswordHashingPool,
+    private readonly settings: Pick<Settings, 'allowRegistrationWithoutInvite' | 'enableEmailActivation'>,
     private readonly secretKey: string,
   ) {}
 
-  /** USER_CREATE_PERMISSIONS names DRF permission classes; like DRF, every one listed must allow the call. */
-  #checkCreatePermission(actor: User | undefined): void {
-    for (const permission of this.settings.userCreatePermissions as UserCreatePermission[]) {
-      if (permission === 'rest_framework.permissions.AllowAny') continue;
-      if (!actor) throw httpErrors.notAuthenticated();
-      if (
-        permission === 'rest_framework.permissions.IsAdminUser' &&
-        !(actor.is_staff || actor.is_superuser)
-      ) {
-        throw httpErrors.forbidden();
-      }
-    }
-  }
-
-  async register(input: Registration, actor?: User): Promise<{ user: User; key: string | undefined }> {
-    this.#checkCreatePermission(actor);
-    const email = input.email.toLowerCase();
+  async register(input: Registration): Promise<{ user: User; key: string | undefined }> {
     if (!this.settings.allowRegistrationWithoutInvite) {
       // Invitations arrive with the organisations slice; until an invite matches, sign-up is closed.
-      throw httpErrors.forbidden(messages.noInvite);
+      throw new DomainError(ErrorCode.registrationClosed, messages.noInvite);
     }
     checkPasswordStrength(input.password);
-    const password = await hashPassword(input.password);
+    const password = await this.hashing.hash(input.password);
     const active = !this.settings.enableEmailActivation;
+    const superuser = input.superuser === true;
 
-    const user = await this.knex.transaction(async (trx) => {
-      const superuser = input.superuser === true;
-      if (superuser) await this.store.lockFirstUserCreation(trx);
-      if (superuser && (await this.store.query(trx).first())) {
-        throw ValidationError.field('superuser', messages.superuserExists);
+    return this.transactor.run(async (uow) => {
+      if (superuser) {
+        await this.store.lockFirstUserCreation(uow);
+        if (await this.store.anyUserExists(uow))
+          throw ValidationError.field('superuser', messages.superuserExists);
       }
-      return this.store.create(
-        {
-          email,
-          password,
-          first_name: input.first_name,
-          last_name: input.last_name,
-          sign_up_type: input.sign_up_type ?? null,
-          marketing_consent_given: input.marketing_consent_given ?? false,
-          is_superuser: superuser,
-          is_staff: superuser,
-          is_active: active,
-        },
-        trx,
-      );
-    });
-
-    this.events.emit('user.created', { userId: user.id, email: user.email });
-    if (!active) {
-      const { uid, token } = this.activationToken(user);
-      this.events.emit('user.activationRequested', {
-        userId: user.id,
-        email: user.email,
-        uid,
-        token,
-        activationPath: `/activate/${uid}/${token}`,
+      const user = await this.#insert(uow, {
+        email: input.email.toLowerCase(),
+        password,
+        first_name: input.first_name,
+        last_name: input.last_name,
+        sign_up_type: input.sign_up_type ?? null,
+        marketing_consent_given: input.marketing_consent_given ?? false,
+        is_superuser: superuser,
+        is_staff: superuser,
+        is_active: active,
       });
-    }
-    // An inactive user cannot log in yet, so handing out a token would bypass activation.
-    const key = active ? await this.store.createToken(user.id) : undefined;
-    return { user: withoutPassword(user), key };
+      if (!active) {
+        const { uid, token } = this.activationToken(user);
+        uow.emit('user.activationRequested', {
+          userId: user.id,
+          email: user.email,
+          uid,
+          token,
+          activationPath: `/activate/${uid}/${token}`,
+        });
+      }
+      // An inactive user cannot log in yet, so handing out a token would bypass activation.
+      const key = active ? await this.store.createToken(uow, user.id) : undefined;
+      return { user: withoutPassword(user), key };
+    });
+  }
+
+  async #insert(uow: UnitOfWork, user: NewUser): Promise<UserModel> {
+    const created = await this.store.create(uow, user);
+    uow.emit('user.created', { userId: created.id, email: created.email });
+    return created;
+  }
+
+  /**
+   * A password check under the lockout: counted before the hash runs, forgiven when right. `email` is the
+   * account the lockout counts against (the login's email, or the signed-in user's own).
+   */
+  async #guardedCheck(
+    email: string,
+    password: string,
+    caller: CallerContext,
+  ): Promise<UserModel | undefined> {
+    return this.hashing.withSlot(async () => {
+      const attempt = await this.lockout.begin(email, caller.ipAddress);
+      const user = await this.store.findByEmail(this.transactor.reads, email);
+      const valid = await verifyPassword(password, user?.password ?? unusablePasswordHash);
+      if (!user || !valid) return undefined;
+      await this.lockout.succeeded(attempt);
+      return user;
+    });
   }
 
   /** Checks a login, honouring the lockout. Every failure is recorded, including unknown emails. */
-  async login(email: string, password: string, ipAddress: string): Promise<User> {
-    if (await this.lockout.isLockedOut(email, ipAddress)) throw httpErrors.forbidden(messages.lockedOut);
-    const user = await this.store.findByEmail(email);
-    const valid = await verifyPassword(password, user?.password ?? unusablePasswordHash);
-    if (!user || !valid) {
-      await this.lockout.recordFailure(email, ipAddress);
-      throw ValidationError.nonField(messages.badCredentials);
-    }
+  async login(email: string, password: string, caller: CallerContext): Promise<User> {
+    const user = await this.#guardedCheck(email, password, caller);
+    if (!user) throw ValidationError.nonField(messages.badCredentials);
     if (!user.is_active) throw ValidationError.nonField(messages.inactive);
-    await this.lockout.reset(email);
-    return withoutPassword(await this.store.update(user.id, { last_login: new Date() }));
+    const signedIn = await this.transactor.run((uow) =>
+      this.store.update(uow, user.id, { last_login: new Date() }),
+    );
+    return withoutPassword(signedIn);
   }
 
   issueToken(user: User): Promise<string> {
-    return this.store.createToken(user.id);
+    return this.transactor.run((uow) => this.store.createToken(uow, user.id));
   }
 
   revokeToken(key: string): Promise<void> {
-    return this.store.deleteToken(key);
+    return this.transactor.run((uow) => this.store.deleteToken(uow, key));
   }
 
   async userForToken(key: string): Promise<User | undefined> {
-    const user = await this.store.findUserByToken(key);
+    const user = await this.store.findUserByToken(this.transactor.reads, key);
     return user?.is_active ? withoutPassword(user) : undefined;
   }
 
   async updateProfile(user: User, patch: { first_name?: string; last_name?: string }): Promise<User> {
-    return withoutPassword(await this.store.update(user.id, patch));
+    return withoutPassword(await this.transactor.run((uow) => this.store.update(uow, user.id, patch)));
   }
 
-  async #checkCurrentPassword(user: User, currentPassword: string): Promise<void> {
-    const stored = await this.store.findById(user.id);
-    if (!stored || !(await verifyPassword(currentPassword, stored.password))) {
-      throw ValidationError.field('current_password', messages.invalidPassword);
-    }
+  async #checkCurrentPassword(user: User, currentPassword: string, caller: CallerContext): Promise<void> {
+    const checked = await this.#guardedCheck(user.email, currentPassword, caller);
+    if (checked?.id !== user.id) throw ValidationError.field('current_password', messages.invalidPassword);
   }
 
+  /**
+   * djoser's set_password. Every other token of the user is revoked: whoever learnt the old password (or
+   * holds a token issued with it) is signed out; the token that made the change stays valid.
+   */
   async changePassword(
     user: User,
     input: { current_password: string; new_password: string; re_new_password: string },
+    caller: CallerContext & { readonly token?: string | undefined },
   ): Promise<void> {
     if (input.new_password !== input.re_new_password)
       throw ValidationError.nonField(messages.passwordMismatch);
-    await this.#checkCurrentPassword(user, input.current_password);
+    await this.#checkCurrentPassword(user, input.current_password, caller);
     checkPasswordStrength(input.new_password, 'new_password');
-    await this.store.update(user.id, { password: await hashPassword(input.new_password) });
+    const password = await this.hashing.hash(input.new_password);
+    await this.transactor.run(async (uow) => {
+      await this.store.update(uow, user.id, { password });
+      await this.store.deleteTokensOf(uow, user.id, caller.token);
+    });
   }
 
-  async deleteAccount(user: User, currentPassword: string): Promise<void> {
-    await this.#checkCurrentPassword(user, currentPassword);
-    await this.store.delete(user.id);
+  async deleteAccount(user: User, currentPassword: string, caller: CallerContext): Promise<void> {
+    await this.#checkCurrentPassword(user, currentPassword, caller);
+    await this.transactor.run((uow) => this.store.delete(uow, user.id));
   }
 
-  superuserExists(trx?: Knex): Promise<boolean> {
-    return this.store.superuserExists(trx);
+  superuserExists(scope: DataScope = this.transactor.reads): Promise<boolean> {
+    return this.store.superuserExists(scope);
   }
 
-  /** See UserStore.lockFirstUserCreation. */
-  lockFirstUserCreation(trx: Knex.Transaction): Promise<void> {
-    return this.store.lockFirstUserCreation(trx);
+  /** For `createsuperuser`: no permission checks, and other users (even superusers) may exist. */
+  async createSuperuser(input: SuperuserInput): Promise<User> {
+    return (await this.#createSuperuser(input, false)) as User;
   }
 
-  /** For `createsuperuser` and the init page: no permission checks, and the email may not exist yet. */
-  async createSuperuser(input: SuperuserInput, trx: Knex = this.knex): Promise<User> {
-    const email = input.email.toLowerCase();
+  /**
+   * For the first-run page: serialised with every other path to a first superuser, and skipped (undefined)
+   * once one exists. `alongside` runs in the same transaction, so that what the caller records with the user
+   * (the site name and domain) commits or rolls back with it.
+   */
+  createFirstSuperuser(input: SuperuserInput, alongside?: (uow: UnitOfWork) => Promise<void>) {
+    return this.#createSuperuser(input, true, alongside);
+  }
+
+  async #createSuperuser(
+    input: SuperuserInput,
+    onlyIfFirst: boolean,
+    alongside?: (uow: UnitOfWork) => Promise<void>,
+  ): Promise<User | undefined> {
     checkPasswordStrength(input.password);
-    const user = await this.store.create(
-      {
-        email,
+    const password = await this.hashing.hash(input.password);
+    return this.transactor.run(async (uow) => {
+      if (onlyIfFirst) {
+        await this.store.lockFirstUserCreation(uow);
+        if (await this.store.superuserExists(uow)) return undefined;
+      }
+      const user = await this.#insert(uow, {
+        email: input.email.toLowerCase(),
         username: input.username ?? null,
-        password: await hashPassword(input.password),
+        password,
         first_name: input.first_name ?? '',
         last_name: input.last_name ?? '',
         is_superuser: true,
         is_staff: true,
         is_active: true,
-      },
-      trx,
-    );
-    this.events.emit('user.created', { userId: user.id, email: user.email });
-    return withoutPassword(user);
+      });
+      await alongside?.(uow);
+      return withoutPassword(user);
+    });
   }
 
   /**
@@ -228,14 +256,14 @@ export class UserService {
 
   async activate(uid: string, token: string): Promise<void> {
     const id = Number(Buffer.from(uid, 'base64url').toString());
-    const user = Number.isSafeInteger(id) ? await this.store.findById(id) : undefined;
+    const user = Number.isSafeInteger(id) ? await this.store.findById(this.transactor.reads, id) : undefined;
     if (!user) throw ValidationError.field('uid', "Invalid user id or user doesn't exist.");
-    if (user.is_active) throw httpErrors.forbidden(messages.staleActivation);
+    if (user.is_active) throw new DomainError(ErrorCode.activationStale, messages.staleActivation);
     const expected = Buffer.from(this.activationToken(user).token);
     const given = Buffer.from(token);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
       throw ValidationError.field('token', messages.invalidActivation);
     }
-    await this.store.update(user.id, { is_active: true });
+    await this.transactor.run((uow) => this.store.update(uow, user.id, { is_active: true }));
   }
 }
