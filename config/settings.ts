@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { invalidVariable, StartupError, StartupErrorCode } from '../core/errors/startup-error.js';
 import { envTypes, type VariableType } from './env-schema.js';
@@ -64,6 +65,8 @@ export interface Settings {
   readonly numProxies: number;
   /** Largest accepted request body, in bytes. */
   readonly bodyLimitBytes: number;
+  /** Password hashes computed at once, and checks allowed to wait for one; beyond that, 429. */
+  readonly passwordHashing: { readonly concurrency: number; readonly queueLimit: number };
 }
 
 /** Reads a variable, treating the empty string as unset (Heroku and compose files often leave them blank). */
@@ -146,6 +149,20 @@ function parseDatabase(env: Environment, dataDir: string): DatabaseSettings {
   };
 }
 
+/**
+ * scrypt runs on libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE says otherwise): more hashes at once
+ * than cores only make each slower, so the default follows the cores, and the queue holds about a second.
+ */
+function parsePasswordHashing(env: Environment): Settings['passwordHashing'] {
+  const concurrency = parse(
+    env,
+    envTypes.count(1),
+    Math.max(2, Math.min(4, availableParallelism())),
+    'PASSWORD_HASH_CONCURRENCY',
+  );
+  return { concurrency, queueLimit: parse(env, envTypes.count(0), 4 * concurrency, 'PASSWORD_HASH_QUEUE') };
+}
+
 /** Django names request headers `HTTP_X_FORWARDED_PROTO`; Node sees `x-forwarded-proto`. */
 function headerFromDjangoName(name: string): string {
   return name
@@ -221,5 +238,6 @@ export function loadSettings(env: Environment, cwd: string = process.cwd()): Set
     dataDir,
     numProxies: parse(env, envTypes.count(0), 0, 'NUM_PROXIES'),
     bodyLimitBytes: parse(env, envTypes.count(1024), 1024 * 1024, 'MAX_REQUEST_BODY_BYTES'),
+    passwordHashing: parsePasswordHashing(env),
   };
 }

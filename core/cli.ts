@@ -1,8 +1,8 @@
 import { loadSettings } from '../config/settings.js';
 import type { AppContext } from './app-context.js';
 import { composeContext, disposeContext } from './compose.js';
+import { DomainError, ValidationError } from './errors/domain-error.js';
 import { StartupError } from './errors/startup-error.js';
-import { HttpError } from './http/http-error.js';
 import { createLogger } from './logging/logger.js';
 
 /** Runs `task`, turning any error into one line on stderr and a non-zero exit code. */
@@ -12,7 +12,9 @@ export async function runTask(task: () => Promise<void>): Promise<void> {
   } catch (error) {
     process.exitCode = 1;
     if (error instanceof StartupError) process.stderr.write(`${error.toLine()}\n`);
-    else if (error instanceof HttpError) process.stderr.write(`error: ${JSON.stringify(error.body)}\n`);
+    else if (error instanceof ValidationError)
+      process.stderr.write(`${error.code}: ${JSON.stringify(error.fields)}\n`);
+    else if (error instanceof DomainError) process.stderr.write(`${error.code}: ${error.detail}\n`);
     else process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
   }
 }

@@ -1,5 +1,4 @@
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import { DomainError, ErrorCode } from '../errors/domain-error.js';
 
 // Django's own scrypt hasher uses these parameters (16 MiB of memory per hash): memory-hard, yet cheap
@@ -60,11 +59,6 @@ export interface HashingLimits {
   readonly queueLimit: number;
 }
 
-export const defaultHashingLimits: HashingLimits = {
-  concurrency: Math.max(2, Math.min(4, availableParallelism())),
-  queueLimit: 4 * Math.max(2, Math.min(4, availableParallelism())),
-};
-
 const busyMessage = 'Request was throttled. Expected available in 1 second.';
 
 /**
@@ -77,7 +71,7 @@ export class PasswordHashingPool {
   #running = 0;
   readonly #waiting: (() => void)[] = [];
 
-  constructor(readonly limits: HashingLimits = defaultHashingLimits) {}
+  constructor(readonly limits: HashingLimits) {}
 
   /** Runs `work` (which hashes) once a slot is free; throws VEXIL_PASSWORD_CHECKS_BUSY when the queue is full. */
   async withSlot<T>(work: () => Promise<T>): Promise<T> {

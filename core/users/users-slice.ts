@@ -14,7 +14,7 @@ export function createUsersSlice(kernel: Kernel) {
     transactor,
     new UserStore(),
     new LoginLockout(transactor, settings.axes),
-    new PasswordHashingPool(),
+    new PasswordHashingPool(settings.passwordHashing),
     settings,
     kernel.secretKey,
   );

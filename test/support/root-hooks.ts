@@ -1,6 +1,6 @@
 import { dropTestDatabases } from './test-database.js';
 
-/** Mocha root hooks, loaded through `.mocharc.json`'s `require`. */
+/** Mocha root hooks, loaded through `.mocharc.cjs`'s `require`. */
 export const mochaHooks = {
   async afterAll() {
     await dropTestDatabases();

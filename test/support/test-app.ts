@@ -17,7 +17,10 @@ export interface TestApp {
  * The real app, wired by the real composition root, on a fresh database of its own. `env` holds the
  * variables under test, exactly as an operator would set them.
  */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  options: { beforeBuild?: (ctx: AppContext) => void } = {},
+): Promise<TestApp> {
   const settings = loadSettings({ ENV: 'test', DJANGO_SECRET_KEY: 'test-secret-key', ...env });
   const database = await createTestDatabase();
   const ctx = await composeContext(settings, {
@@ -25,6 +28,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     migrate: false,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   });
+  // Where a plugin would register its strategies and routers: after the core slices, before the app is built.
+  options.beforeBuild?.(ctx);
   return { app: buildApp(ctx), ctx, settings, close: () => disposeContext(ctx) };
 }
 
