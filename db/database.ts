@@ -103,6 +103,21 @@ function warn(error: unknown): void {
   process.emitWarning(error instanceof Error ? error : new Error(String(error)), 'VexilNotificationWarning');
 }
 
+/** The oldest PostgreSQL major the migrations and queries are kept to (CI runs it; the README says so). */
+export const minimumPostgresMajor = 15;
+
+/** Refuses a server older than minimumPostgresMajor, from its `server_version_num` (e.g. 150020). */
+export function assertSupportedVersion(serverVersionNum: number): void {
+  const major = Math.floor(serverVersionNum / 10_000);
+  if (!(major >= minimumPostgresMajor)) {
+    throw new StartupError(
+      StartupErrorCode.databaseUnavailable,
+      `PostgreSQL ${major} is not supported: Vexil needs PostgreSQL ${minimumPostgresMajor} or later`,
+      'DATABASE_URL',
+    );
+  }
+}
+
 /**
  * Opens the configured database and checks it answers. The embedded engine (PGlite) speaks PostgreSQL's
  * dialect, so one set of migrations and queries serves both kinds.
@@ -112,12 +127,18 @@ export async function openDatabase(
   options: OpenDatabaseOptions = {},
 ): Promise<Database> {
   let opened: Opened;
+  let serverVersionNum: number;
   try {
     opened =
       settings.kind === 'embedded'
         ? await openEmbedded(settings.dataDir, options.pglite)
         : await openPostgres(settings.connection);
-    await opened.knex.raw('select 1');
+    const version = (await opened.knex.raw(
+      "select current_setting('server_version_num')::int as version",
+    )) as {
+      rows: { version: number }[];
+    };
+    serverVersionNum = version.rows[0]?.version ?? 0;
   } catch (error) {
     const where =
       settings.kind === 'embedded' ? `embedded database at ${settings.dataDir}` : 'PostgreSQL database';
@@ -128,6 +149,12 @@ export async function openDatabase(
     );
   }
   const { knex } = opened;
+  try {
+    assertSupportedVersion(serverVersionNum);
+  } catch (error) {
+    await knex.destroy();
+    throw error;
+  }
   const notifications = opened.notifications(options.onNotificationError ?? warn);
   return {
     knex,

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { createRequire } from 'node:module';
+import { StartupError } from '../core/errors/startup-error.js';
 import { createTestDatabase, testDatabaseKind } from '../test/support/test-database.js';
-import type { Database } from './database.js';
+import { assertSupportedVersion, type Database, minimumPostgresMajor } from './database.js';
 import { jsonValue } from './json-value.js';
 import { parseInt8 } from './type-parsers.js';
 
@@ -86,6 +87,19 @@ describe(`database type parity (${testDatabaseKind})`, () => {
       assert.equal(parseInt8('-12'), -12);
       assert.throws(() => parseInt8('9007199254740992'), RangeError);
     });
+  });
+
+  it(`runs on PostgreSQL ${minimumPostgresMajor} or later, and refuses an older server by name`, async () => {
+    const version = Number(await selectOne("current_setting('server_version_num')"));
+    assert.ok(version >= minimumPostgresMajor * 10_000, `server_version_num ${version}`);
+    assert.doesNotThrow(() => assertSupportedVersion(minimumPostgresMajor * 10_000));
+    assert.throws(
+      () => assertSupportedVersion(140_012),
+      (error: unknown) =>
+        error instanceof StartupError &&
+        error.subject === 'DATABASE_URL' &&
+        /PostgreSQL 14 is not supported: Vexil needs PostgreSQL 15 or later/.test(error.message),
+    );
   });
 
   it('numeric stays an exact string on both engines', async () => {
