@@ -12,7 +12,10 @@ import { type PgTypeParsers, pgliteTypeParsers, postgresTypeParsers } from './ty
 export interface Database {
   readonly knex: Knex;
   readonly kind: DatabaseSettings['kind'];
-  /** Listens to a notification channel until the returned function is called or the database closes. */
+  /**
+   * Listens to a notification channel until the returned function is called or the database closes. On the
+   * embedded engine LISTEN waits for the one connection like any query: do not await it inside a transaction.
+   */
   readonly listen: Notifications['listen'];
   /** Sends a notification at once, or with `{ transaction }` when (and only if) that transaction commits. */
   readonly notify: Notifications['notify'];

@@ -69,8 +69,9 @@ export class PostgresNotifications implements Notifications {
     try {
       if (this.#registry.add(channel, entry)) {
         const ready = this.#serially(async () => {
-          const client = await this.#connected();
-          await client.query(`LISTEN ${quoted}`);
+          // A new connection listens to every registered channel, this one included.
+          if (this.#client) await this.#client.query(`LISTEN ${quoted}`);
+          else await this.#connected();
         });
         this.#pending.set(channel, ready);
         try {
