@@ -44,6 +44,16 @@ interface Opened {
  */
 const embeddedStartParams = ['-c', 'shared_buffers=16MB', '-c', 'wal_buffers=512kB'];
 
+/**
+ * knex prints its warnings to stdout, where a CLI task's output goes. Its two lines on a failed migration
+ * repeat what the migrator's StartupError reports in one; anything else goes to stderr.
+ */
+function knexWarning(message: unknown): void {
+  const text = typeof message === 'string' ? message : String(message);
+  if (/^migration (file ".*" failed|failed with error: )/.test(text)) return;
+  process.stderr.write(`knex: ${text}\n`);
+}
+
 async function openEmbedded(dataDir: string, existing?: PGlite): Promise<Opened> {
   // Loaded lazily: PGlite's WebAssembly build is a cost a PostgreSQL deployment never pays. PGlite starts
   // booting before the knex dialect loads, so that the two overlap.
@@ -60,7 +70,11 @@ async function openEmbedded(dataDir: string, existing?: PGlite): Promise<Opened>
   await pglite.waitReady;
   // The parser table belongs to this instance, so this also covers a PGlite handed in already open.
   Object.assign(pglite.parsers, pgliteTypeParsers);
-  const knex = knexFactory({ client: ClientPGLite, connection: { pglite } as Knex.StaticConnectionConfig });
+  const knex = knexFactory({
+    client: ClientPGLite,
+    connection: { pglite } as Knex.StaticConnectionConfig,
+    log: { warn: knexWarning },
+  });
   const opened = pglite;
   return { knex, notifications: (onError) => new EmbeddedNotifications(opened, knex, onError) };
 }
@@ -88,7 +102,7 @@ async function openPostgres(
     acquireConnectionTimeout: 10_000,
     // Connection failures reach the caller (start-up reports them in one line, requests through the error
     // handler), so knex's own console copy of them is noise.
-    log: { error: () => undefined },
+    log: { error: () => undefined, warn: knexWarning },
   });
   const listenerConfig = {
     application_name: 'vexil notifications',
