@@ -51,7 +51,7 @@ export function assertChannelName(channel: string): void {
 /** PostgreSQL refuses payloads of 8000 bytes or more, and text cannot hold U+0000. */
 const maxPayloadBytes = 7999;
 
-export function assertPayload(payload: string): void {
+function assertPayload(payload: string): void {
   if (typeof payload !== 'string') throw new TypeError('a notification payload must be a string');
   if (payload.includes('\u0000')) throw new TypeError('a notification payload cannot contain U+0000');
   if (Buffer.byteLength(payload, 'utf8') > maxPayloadBytes) {

@@ -9,7 +9,7 @@
  */
 
 /** PostgreSQL type OIDs (pg_type.oid), stable across versions. */
-export const pgTypeOid = { int8: 20, int8Array: 1016, numeric: 1700 } as const;
+const pgTypeOid = { int8: 20, int8Array: 1016, numeric: 1700 } as const;
 
 /** Parses an `int8` as a number; throws a RangeError when the value is beyond Number.MAX_SAFE_INTEGER. */
 export function parseInt8(text: string): number {
