@@ -102,6 +102,22 @@ describe(`database type parity (${testDatabaseKind})`, () => {
     );
   });
 
+  it('a date is the string PostgreSQL writes, not a Date at some midnight', async () => {
+    assert.equal(await selectOne("'2026-01-02'::date"), '2026-01-02');
+    assert.deepEqual(await selectOne("'{2026-01-02,NULL}'::date[]"), ['2026-01-02', null]);
+  });
+
+  it('an interval is the string PostgreSQL writes', async () => {
+    assert.equal(await selectOne("'36 hours'::interval"), '36:00:00');
+    assert.deepEqual(await selectOne("array['1 day'::interval, '2 mons']"), ['1 day', '2 mons']);
+  });
+
+  it('timestamps are Dates on both engines', async () => {
+    const value = await selectOne("'2026-01-02 03:04:05+00'::timestamptz");
+    assert.ok(value instanceof Date);
+    assert.equal(value.toISOString(), '2026-01-02T03:04:05.000Z');
+  });
+
   it('numeric stays an exact string on both engines', async () => {
     assert.equal(await selectOne('1.50::numeric'), '1.50');
     assert.equal(await selectOne('12345678901234567890.123::numeric'), '12345678901234567890.123');

@@ -6,10 +6,24 @@
  *
  * `numeric` is already a string on both engines and stays one: it is arbitrary precision, and turning it
  * into a float would round money-like values without saying so. No column uses it today.
+ *
+ * `date` and `interval` are strings on both, as PostgreSQL writes them ('2026-01-02', '1 day'). Measured:
+ * the pg driver makes a date a Date at local midnight and PGlite one at UTC midnight, so on a server outside
+ * UTC the same row read as different days; pg makes an interval an object and PGlite a string.
  */
 
 /** PostgreSQL type OIDs (pg_type.oid), stable across versions. */
-const pgTypeOid = { int8: 20, int8Array: 1016, numeric: 1700 } as const;
+const pgTypeOid = {
+  int8: 20,
+  int8Array: 1016,
+  textArray: 1009,
+  date: 1082,
+  dateArray: 1182,
+  interval: 1186,
+  intervalArray: 1187,
+} as const;
+
+const asText = (value: string): string => value;
 
 /** Parses an `int8` as a number; throws a RangeError when the value is beyond Number.MAX_SAFE_INTEGER. */
 export function parseInt8(text: string): number {
@@ -41,21 +55,34 @@ export interface PgTypeParsers {
  */
 export function postgresTypeParsers(base: PgTypeParsers): PgTypeParsers {
   const parseInt8ArrayBase = base.getTypeParser(pgTypeOid.int8Array, 'text');
+  const parseTextArray = base.getTypeParser(pgTypeOid.textArray, 'text');
   return {
     getTypeParser(oid, format = 'text') {
-      if (format === 'text' && oid === pgTypeOid.int8) return parseInt8;
-      if (format === 'text' && oid === pgTypeOid.int8Array) {
-        return (value) => mapNested(parseInt8ArrayBase(value) as NestedArray<string>);
+      if (format !== 'text') return base.getTypeParser(oid, format);
+      switch (oid) {
+        case pgTypeOid.int8:
+          return parseInt8;
+        case pgTypeOid.int8Array:
+          return (value) => mapNested(parseInt8ArrayBase(value) as NestedArray<string>);
+        case pgTypeOid.date:
+        case pgTypeOid.interval:
+          return asText;
+        case pgTypeOid.dateArray:
+        case pgTypeOid.intervalArray:
+          return parseTextArray;
+        default:
+          return base.getTypeParser(oid, format);
       }
-      return base.getTypeParser(oid, format);
     },
   };
 }
 
 /**
  * PGlite's parser overrides, merged into the instance's own table. PGlite builds array parsers that look up
- * the element parser on every call, so overriding `int8` covers `int8[]` too.
+ * the element parser on every call, so overriding `int8` covers `int8[]` too (and so on).
  */
 export const pgliteTypeParsers: Readonly<Record<number, (value: string) => unknown>> = {
   [pgTypeOid.int8]: parseInt8,
+  [pgTypeOid.date]: asText,
+  [pgTypeOid.interval]: asText,
 };
