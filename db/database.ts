@@ -1,18 +1,41 @@
 import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Knex } from 'knex';
 import type { DatabaseSettings } from '../config/settings.js';
 import { StartupError, StartupErrorCode } from '../core/errors/startup-error.js';
+import { EmbeddedNotifications } from './embedded-notifications.js';
+import type { Notifications } from './notifications.js';
+import { type ListeningClient, PostgresNotifications } from './postgres-notifications.js';
+import { type PgTypeParsers, pgliteTypeParsers, postgresTypeParsers } from './type-parsers.js';
 
 export interface Database {
   readonly knex: Knex;
   readonly kind: DatabaseSettings['kind'];
+  /**
+   * Listens to a notification channel until the returned function is called or the database closes. On the
+   * embedded engine LISTEN waits for the one connection like any query: do not await it inside a transaction.
+   */
+  readonly listen: Notifications['listen'];
+  /** Sends a notification at once, or with `{ transaction }` when (and only if) that transaction commits. */
+  readonly notify: Notifications['notify'];
+  /** Ends every listener, then the connections. */
   close(): Promise<void>;
 }
 
 export interface OpenDatabaseOptions {
   /** An already-open PGlite (tests load one from a migrated dump instead of running initdb each time). */
   readonly pglite?: PGlite;
+  /**
+   * Errors that happen away from any caller: the listening connection dropping or failing to reconnect, a
+   * notification listener throwing. Defaults to a process warning.
+   */
+  readonly onNotificationError?: (error: unknown) => void;
+}
+
+interface Opened {
+  readonly knex: Knex;
+  readonly notifications: (onError: (error: unknown) => void) => Notifications;
 }
 
 /**
@@ -21,7 +44,17 @@ export interface OpenDatabaseOptions {
  */
 const embeddedStartParams = ['-c', 'shared_buffers=16MB', '-c', 'wal_buffers=512kB'];
 
-async function openEmbedded(dataDir: string, existing?: PGlite): Promise<Knex> {
+/**
+ * knex prints its warnings to stdout, where a CLI task's output goes. Its two lines on a failed migration
+ * repeat what the migrator's StartupError reports in one; anything else goes to stderr.
+ */
+function knexWarning(message: unknown): void {
+  const text = typeof message === 'string' ? message : String(message);
+  if (/^migration (file ".*" failed|failed with error: )/.test(text)) return;
+  process.stderr.write(`knex: ${text}\n`);
+}
+
+async function openEmbedded(dataDir: string, existing?: PGlite): Promise<Opened> {
   // Loaded lazily: PGlite's WebAssembly build is a cost a PostgreSQL deployment never pays. PGlite starts
   // booting before the knex dialect loads, so that the two overlap.
   const { PGlite } = await import('@electric-sql/pglite');
@@ -35,22 +68,71 @@ async function openEmbedded(dataDir: string, existing?: PGlite): Promise<Knex> {
     import('knex-pglite'),
   ]);
   await pglite.waitReady;
-  return knexFactory({ client: ClientPGLite, connection: { pglite } as Knex.StaticConnectionConfig });
+  // The parser table belongs to this instance, so this also covers a PGlite handed in already open.
+  Object.assign(pglite.parsers, pgliteTypeParsers);
+  const knex = knexFactory({
+    client: ClientPGLite,
+    connection: { pglite } as Knex.StaticConnectionConfig,
+    log: { warn: knexWarning },
+  });
+  const opened = pglite;
+  return { knex, notifications: (onError) => new EmbeddedNotifications(opened, knex, onError) };
+}
+
+/** pg is CommonJS without type declarations; this is the part of it used here. */
+interface PgModule {
+  readonly types: PgTypeParsers;
+  readonly Client: new (config: object) => ListeningClient;
 }
 
 async function openPostgres(
   connection: Extract<DatabaseSettings, { kind: 'postgres' }>['connection'],
-): Promise<Knex> {
+): Promise<Opened> {
   const { default: knexFactory } = await import('knex');
-  return knexFactory({
+  const pg = createRequire(import.meta.url)('pg') as PgModule;
+  // Type parsers go on each connection (pg's `types` option) rather than into the process-wide pg.types.
+  const config = {
+    ...(typeof connection === 'string' ? { connectionString: connection } : connection),
+    types: postgresTypeParsers(pg.types),
+  };
+  const knex = knexFactory({
     client: 'pg',
-    connection: connection as Knex.StaticConnectionConfig,
+    connection: config as Knex.StaticConnectionConfig,
     pool: { min: 0, max: 10 },
     acquireConnectionTimeout: 10_000,
     // Connection failures reach the caller (start-up reports them in one line, requests through the error
     // handler), so knex's own console copy of them is noise.
-    log: { error: () => undefined },
+    log: { error: () => undefined, warn: knexWarning },
   });
+  const listenerConfig = {
+    application_name: 'vexil notifications',
+    connectionTimeoutMillis: 10_000,
+    ...config,
+  };
+  return {
+    knex,
+    notifications: (onError) =>
+      new PostgresNotifications(knex, { createClient: () => new pg.Client(listenerConfig), onError }),
+  };
+}
+
+function warn(error: unknown): void {
+  process.emitWarning(error instanceof Error ? error : new Error(String(error)), 'VexilNotificationWarning');
+}
+
+/** The oldest PostgreSQL major the migrations and queries are kept to (CI runs it; the README says so). */
+export const minimumPostgresMajor = 15;
+
+/** Refuses a server older than minimumPostgresMajor, from its `server_version_num` (e.g. 150020). */
+export function assertSupportedVersion(serverVersionNum: number): void {
+  const major = Math.floor(serverVersionNum / 10_000);
+  if (!(major >= minimumPostgresMajor)) {
+    throw new StartupError(
+      StartupErrorCode.databaseUnavailable,
+      `PostgreSQL ${major} is not supported: Vexil needs PostgreSQL ${minimumPostgresMajor} or later`,
+      'DATABASE_URL',
+    );
+  }
 }
 
 /**
@@ -61,13 +143,19 @@ export async function openDatabase(
   settings: DatabaseSettings,
   options: OpenDatabaseOptions = {},
 ): Promise<Database> {
-  let knex: Knex;
+  let opened: Opened;
+  let serverVersionNum: number;
   try {
-    knex =
+    opened =
       settings.kind === 'embedded'
         ? await openEmbedded(settings.dataDir, options.pglite)
         : await openPostgres(settings.connection);
-    await knex.raw('select 1');
+    const version = (await opened.knex.raw(
+      "select current_setting('server_version_num')::int as version",
+    )) as {
+      rows: { version: number }[];
+    };
+    serverVersionNum = version.rows[0]?.version ?? 0;
   } catch (error) {
     const where =
       settings.kind === 'embedded' ? `embedded database at ${settings.dataDir}` : 'PostgreSQL database';
@@ -77,9 +165,22 @@ export async function openDatabase(
       settings.kind === 'embedded' ? 'DATA_DIR' : 'DATABASE_URL',
     );
   }
+  const { knex } = opened;
+  try {
+    assertSupportedVersion(serverVersionNum);
+  } catch (error) {
+    await knex.destroy();
+    throw error;
+  }
+  const notifications = opened.notifications(options.onNotificationError ?? warn);
   return {
     knex,
     kind: settings.kind,
-    close: () => knex.destroy(),
+    listen: (channel, listener, listenOptions) => notifications.listen(channel, listener, listenOptions),
+    notify: (channel, payload, notifyOptions) => notifications.notify(channel, payload, notifyOptions),
+    close: async () => {
+      await notifications.close();
+      await knex.destroy();
+    },
   };
 }

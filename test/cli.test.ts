@@ -12,11 +12,11 @@ describe('command-line tasks', function () {
   });
 
   it('npm run migrate applies the migrations once, then reports the database up to date', async () => {
-    const first = await runEntry('db/migrate-cli.ts', [], env);
+    const first = await runEntry('scripts/migrate.ts', [], env);
     assert.equal(first.code, 0, first.stderr);
     // On PostgreSQL the test database is cloned from a migrated template, so there is nothing left to apply.
     if (!env.DATABASE_URL) assert.match(first.stdout, /^Applied 20261125000000_instance_and_users, /);
-    const second = await runEntry('db/migrate-cli.ts', [], env);
+    const second = await runEntry('scripts/migrate.ts', [], env);
     assert.equal(second.code, 0, second.stderr);
     assert.equal(second.stdout, 'Database is up to date.\n');
   });

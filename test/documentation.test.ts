@@ -43,8 +43,14 @@ describe('documentation and deployment files', () => {
 
   it('the Procfile runs migrations on release and the compiled server on web', () => {
     const procfile = read('Procfile');
-    assert.match(procfile, /^release: node dist\/db\/migrate-cli\.js$/m);
+    assert.match(procfile, /^release: node dist\/scripts\/migrate\.js$/m);
     assert.match(procfile, /^web: node dist\/core\/server\.js$/m);
+  });
+
+  it('npm run migrate runs the same compiled task as the release phase', () => {
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    assert.match(scripts.migrate ?? '', /node dist\/scripts\/migrate\.js$/);
+    assert.match(read('README.md'), /`node dist\/scripts\/migrate\.js`/);
   });
 
   it('.ci/run calls the same test command as the README', () => {

@@ -7,8 +7,12 @@ export const StartupErrorCode = {
   configInvalid: 'VEXIL_CONFIG_INVALID',
   /** A variable that has no safe default is missing (e.g. the secret key in production). */
   configMissing: 'VEXIL_CONFIG_MISSING',
-  /** The database could not be opened or migrated. */
+  /** The database could not be opened or reached (also while migrating). */
   databaseUnavailable: 'VEXIL_DATABASE_UNAVAILABLE',
+  /** A migration ran and failed; the message names it, the subject is its plugin or the database variable. */
+  migrationFailed: 'VEXIL_MIGRATION_FAILED',
+  /** A migration set cannot be applied as given: a bad plugin id or migration name, or an unknown applied one. */
+  migrationInvalid: 'VEXIL_MIGRATION_INVALID',
   /** The HTTP server could not listen (the port is taken or not permitted). */
   listenFailed: 'VEXIL_LISTEN_FAILED',
   /** A fixture file given to `loaddata` is unreadable or names something we do not know. */
@@ -23,7 +27,10 @@ export class StartupError extends Error {
   constructor(
     readonly code: StartupErrorCode,
     message: string,
-    /** The environment variable, plugin or file the error is about, so that the one-line report names it. */
+    /**
+     * The environment variable, plugin id or file the error is about, for code and tests that match on it.
+     * The one-line report prints only the code and the message, so the message names it as well.
+     */
     readonly subject?: string,
   ) {
     super(message);

@@ -1,6 +1,6 @@
 import type { PGlite } from '@electric-sql/pglite';
 import knexFactory from 'knex';
-import { type Database, openDatabase } from '../../db/database.js';
+import { type Database, type OpenDatabaseOptions, openDatabase } from '../../db/database.js';
 import { migrateToLatest } from '../../db/migrator.js';
 
 /**
@@ -57,7 +57,9 @@ async function embeddedDump(): Promise<Blob> {
 let dump: Promise<Blob> | undefined;
 
 /** A fresh, migrated database for one test file. Call `close()` in the file's `after` hook. */
-export async function createTestDatabase(): Promise<Database> {
+export async function createTestDatabase(
+  options: Omit<OpenDatabaseOptions, 'pglite'> = {},
+): Promise<Database> {
   if (testDatabaseUrl) {
     templateReady ??= postgresTemplate();
     await templateReady;
@@ -69,12 +71,12 @@ export async function createTestDatabase(): Promise<Database> {
       await admin.destroy();
     }
     created.push(name);
-    return openDatabase({ kind: 'postgres', connection: urlFor(name) });
+    return openDatabase({ kind: 'postgres', connection: urlFor(name) }, options);
   }
   dump ??= embeddedDump();
   const { PGlite } = await import('@electric-sql/pglite');
   const pglite: PGlite = new PGlite({ loadDataDir: await dump });
-  return openDatabase({ kind: 'embedded', dataDir: 'memory://' }, { pglite });
+  return openDatabase({ kind: 'embedded', dataDir: 'memory://' }, { ...options, pglite });
 }
 
 /** Drops the per-file databases and the template (PostgreSQL only); run once when the suite ends. */
