@@ -34,12 +34,12 @@ export async function composeContext(settings: Settings, options: ComposeOptions
   const logger = options.logger ?? createLogger(settings.logLevel);
   const database = options.database ?? (await openDatabase(settings.database, options.databaseOptions));
   if (options.migrate !== false) {
-    const applied = await migrateToLatest(database.knex);
+    const applied = await migrateToLatest(database.knex, { kind: database.kind });
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
   }
 
   const events = new EventBus(logger);
-  const transactor = new Transactor(database.knex, events);
+  const transactor = new Transactor(database, events);
   const instance = new InstanceStore();
   const secretKey = settings.secretKey ?? (await generatedSecretKey(transactor, instance, logger));
   const kernel: Kernel = {

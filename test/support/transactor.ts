@@ -8,5 +8,5 @@ export function transactorFor(
   database: Database,
   events = new EventBus(pino({ level: 'silent' })),
 ): Transactor {
-  return new Transactor(database.knex, events);
+  return new Transactor(database, events);
 }
