@@ -4,6 +4,7 @@ import { load as parseYaml } from 'js-yaml';
 import type { Transactor } from '../core/data/unit-of-work.js';
 import { StartupError, StartupErrorCode } from '../core/errors/startup-error.js';
 import { InstanceStore } from '../core/instance/instance-store.js';
+import { projectRoot } from '../core/project-root.js';
 
 /** One record of a Django fixture, the format of Flagsmith's `init_data.yaml`. */
 interface FixtureRecord {
@@ -51,10 +52,7 @@ function invalid(file: string, message: string): StartupError {
 /** Resolves `init_data` or `init_data.yaml` to the shipped fixture, and anything else as a path. */
 export function resolveFixturePath(name: string, cwd = process.cwd()): string {
   if (name.includes('/') || name.includes(path.sep)) return path.resolve(cwd, name);
-  const fixturesDir = path.resolve(
-    import.meta.dirname,
-    import.meta.dirname.includes(`${path.sep}dist${path.sep}`) ? '../../db/fixtures' : 'fixtures',
-  );
+  const fixturesDir = path.join(projectRoot, 'db', 'fixtures');
   return path.join(fixturesDir, /\.(ya?ml|json)$/.test(name) ? name : `${name}.yaml`);
 }
 

@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { projectRoot } from '../project-root.js';
 
-/** `public/` at the repository root, the same from TypeScript sources and from `dist/`. */
-export const publicDir = fileURLToPath(
-  new URL(import.meta.url.includes('/dist/') ? '../../../public/' : '../../public/', import.meta.url),
-);
+export const publicDir = `${path.join(projectRoot, 'public')}${path.sep}`;
 
 const entities: Record<string, string> = {
   '&': '&amp;',

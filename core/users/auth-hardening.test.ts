@@ -51,14 +51,11 @@ describe('login hardening', () => {
     await withTestApp({ AXES_FAILURE_LIMIT: '10' }, async (t) => {
       const key = await signUp(t);
       const change = (current: string) =>
-        request(t.app)
-          .post('/api/v1/auth/users/set_password/')
-          .set('Authorization', `Token ${key}`)
-          .send({
-            current_password: current,
-            new_password: 'brand new pw 2',
-            re_new_password: 'brand new pw 2',
-          });
+        request(t.app).post('/api/v1/auth/users/set_password/').set('Authorization', `Token ${key}`).send({
+          current_password: current,
+          new_password: 'brand new pw 2',
+          re_new_password: 'brand new pw 2',
+        });
       const statuses: number[] = [];
       for (let i = 0; i < 12; i++) statuses.push((await change(`wrong ${i}`)).status);
       assert.deepEqual(statuses, [...Array(10).fill(400), 403, 403]);
