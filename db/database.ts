@@ -50,7 +50,8 @@ const embeddedStartParams = ['-c', 'shared_buffers=16MB', '-c', 'wal_buffers=512
  */
 function knexWarning(message: unknown): void {
   const text = typeof message === 'string' ? message : String(message);
-  if (/^migration (file ".*" failed|failed with error: )/.test(text)) return;
+  // Failures knex also throws to the caller (start-up, the migrator, the error handler report them once).
+  if (/^(migration (file ".*" failed|failed with error: )|Acquire connection error)/.test(text)) return;
   process.stderr.write(`knex: ${text}\n`);
 }
 

@@ -19,7 +19,6 @@ import {
  */
 export class EmbeddedNotifications implements Notifications {
   readonly #registry: ListenerRegistry;
-  readonly #pending = new Map<string, Promise<unknown>>();
   readonly #stopRouting: () => void;
   #closed = false;
 
@@ -41,29 +40,14 @@ export class EmbeddedNotifications implements Notifications {
   ): Promise<() => Promise<void>> {
     const quoted = quotedChannel(channel);
     if (this.#closed) throw new Error('the database is closed');
-    const entry = { listener, options };
-    try {
-      if (this.#registry.add(channel, entry)) {
-        const ready = this.knex.raw(`listen ${quoted}`).then(() => undefined);
-        this.#pending.set(channel, ready);
-        try {
-          await ready;
-        } finally {
-          if (this.#pending.get(channel) === ready) this.#pending.delete(channel);
-        }
-      } else {
-        await this.#pending.get(channel);
-      }
-    } catch (error) {
-      this.#registry.remove(channel, entry);
-      throw error;
-    }
-    let subscribed = true;
-    return async () => {
-      if (!subscribed) return;
-      subscribed = false;
-      if (this.#registry.remove(channel, entry) && !this.#closed) await this.knex.raw(`unlisten ${quoted}`);
-    };
+    return this.#registry.subscribe(channel, listener, options, {
+      start: async () => {
+        await this.knex.raw(`listen ${quoted}`);
+      },
+      stop: async () => {
+        if (!this.#closed) await this.knex.raw(`unlisten ${quoted}`);
+      },
+    });
   }
 
   notify(channel: string, payload: string, options: NotifyOptions = {}): Promise<void> {

@@ -76,9 +76,19 @@ export async function sendNotification(
   await runner.raw('select pg_notify(?, ?)', [channel, payload]);
 }
 
+/** How an engine starts and stops listening to a channel on its connection. */
+export interface ChannelHooks {
+  /** LISTEN: run when a channel gets its first listener. */
+  start(): Promise<void>;
+  /** UNLISTEN: run when a channel loses its last listener. */
+  stop(): Promise<void>;
+}
+
 /** Listeners by channel, each registration its own entry so that one function may listen twice. */
 export class ListenerRegistry {
   readonly #channels = new Map<string, Set<{ listener: NotificationListener; options: ListenOptions }>>();
+  /** LISTENs in flight, so that a second listener on the channel waits for the first one's. */
+  readonly #pending = new Map<string, Promise<void>>();
 
   constructor(private readonly onListenerError: (error: unknown) => void) {}
 
@@ -104,6 +114,41 @@ export class ListenerRegistry {
     if (existing.size > 0) return false;
     this.#channels.delete(channel);
     return true;
+  }
+
+  /**
+   * Registers a listener, listening to the channel first when it is the channel's first, and returns the
+   * function that removes it again (unlistening after the last). A failed LISTEN leaves nothing registered.
+   */
+  async subscribe(
+    channel: string,
+    listener: NotificationListener,
+    options: ListenOptions,
+    hooks: ChannelHooks,
+  ): Promise<() => Promise<void>> {
+    const entry = { listener, options };
+    try {
+      if (this.add(channel, entry)) {
+        const ready = hooks.start();
+        this.#pending.set(channel, ready);
+        try {
+          await ready;
+        } finally {
+          if (this.#pending.get(channel) === ready) this.#pending.delete(channel);
+        }
+      } else {
+        await this.#pending.get(channel);
+      }
+    } catch (error) {
+      this.remove(channel, entry);
+      throw error;
+    }
+    let subscribed = true;
+    return async () => {
+      if (!subscribed) return;
+      subscribed = false;
+      if (this.remove(channel, entry)) await hooks.stop();
+    };
   }
 
   /** A throwing listener is reported and does not keep the others from hearing the notification. */

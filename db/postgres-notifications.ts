@@ -43,7 +43,6 @@ export class PostgresNotifications implements Notifications {
   #client: ListeningClient | undefined;
   /** LISTEN, UNLISTEN and (re)connecting run one at a time, in call order, so the last word wins. */
   #serial: Promise<unknown> = Promise.resolve();
-  readonly #pending = new Map<string, Promise<void>>();
   #reconnectTimer: NodeJS.Timeout | undefined;
   #failedAttempts = 0;
   /** Set when a connection was lost: the next one to open tells listeners they may have missed something. */
@@ -65,39 +64,21 @@ export class PostgresNotifications implements Notifications {
   ): Promise<() => Promise<void>> {
     const quoted = quotedChannel(channel);
     if (this.#closed) throw new Error('the database is closed');
-    const entry = { listener, options };
-    try {
-      if (this.#registry.add(channel, entry)) {
-        const ready = this.#serially(async () => {
+    return this.#registry.subscribe(channel, listener, options, {
+      start: () =>
+        this.#serially(async () => {
           // A new connection listens to every registered channel, this one included.
           if (this.#client) await this.#client.query(`LISTEN ${quoted}`);
           else await this.#connected();
-        });
-        this.#pending.set(channel, ready);
-        try {
-          await ready;
-        } finally {
-          if (this.#pending.get(channel) === ready) this.#pending.delete(channel);
-        }
-      } else {
-        await this.#pending.get(channel);
-      }
-    } catch (error) {
-      this.#registry.remove(channel, entry);
-      throw error;
-    }
-    let subscribed = true;
-    return async () => {
-      if (!subscribed) return;
-      subscribed = false;
-      if (!this.#registry.remove(channel, entry)) return;
-      await this.#serially(async () => {
-        const client = this.#client;
-        if (!client || this.#registry.channels.includes(channel)) return;
-        // A lost connection has unlistened already; the reconnect will not listen to this channel again.
-        await client.query(`UNLISTEN ${quoted}`).catch(this.options.onError);
-      });
-    };
+        }),
+      stop: () =>
+        this.#serially(async () => {
+          const client = this.#client;
+          if (!client || this.#registry.channels.includes(channel)) return;
+          // A lost connection has unlistened already; the reconnect will not listen to this channel again.
+          await client.query(`UNLISTEN ${quoted}`).catch(this.options.onError);
+        }),
+    });
   }
 
   notify(channel: string, payload: string, options: NotifyOptions = {}): Promise<void> {
