@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import request from 'supertest';
-import { withTestApp } from '../../test/support/test-app.js';
+import { type TestApp, withTestApp } from '../../test/support/test-app.js';
 
 describe('host and admin guards at their defaults', () => {
   it('USE_X_FORWARDED_HOST is off by default: X-Forwarded-Host neither admits nor refuses', async () => {
@@ -40,5 +40,46 @@ describe('host and admin guards at their defaults', () => {
         assert.equal(response.status, 404, JSON.stringify(env));
       });
     }
+  });
+
+  it('an IPv4 client the proxy reports in IPv6-mapped form matches its plain address', async () => {
+    await withTestApp({ ALLOWED_ADMIN_IP_ADDRESSES: '203.0.113.7', NUM_PROXIES: '1' }, async (t) => {
+      const mapped = await request(t.app).get('/admin/').set('X-Forwarded-For', '::ffff:203.0.113.7');
+      assert.equal(mapped.status, 404);
+      const other = await request(t.app).get('/admin/').set('X-Forwarded-For', '::ffff:203.0.113.8');
+      assert.equal(other.status, 403);
+    });
+  });
+});
+
+describe('DJANGO_ALLOWED_HOSTS patterns', () => {
+  const status = async (t: TestApp, host: string) =>
+    (await request(t.app).get('/health/liveness/').set('Host', host)).status;
+
+  it('a leading dot matches the domain itself and its subdomains, nothing else', async () => {
+    await withTestApp({ DJANGO_ALLOWED_HOSTS: '.example.org' }, async (t) => {
+      assert.equal(await status(t, 'example.org'), 200);
+      assert.equal(await status(t, 'eu.example.org:8000'), 200);
+      assert.equal(await status(t, 'EU.Example.ORG'), 200);
+      assert.equal(await status(t, 'badexample.org'), 400);
+      assert.equal(await status(t, 'example.org.evil.test'), 400);
+    });
+  });
+
+  it('a plain name matches only itself, whatever the port', async () => {
+    await withTestApp({ DJANGO_ALLOWED_HOSTS: 'flags.example.com' }, async (t) => {
+      assert.equal(await status(t, 'flags.example.com:8443'), 200);
+      assert.equal(await status(t, 'sub.flags.example.com'), 400);
+      assert.equal(await status(t, 'evilflags.example.com'), 400);
+      assert.equal(await status(t, 'lags.example.com'), 400);
+    });
+  });
+
+  it('an IPv6 literal is compared without its brackets and port', async () => {
+    await withTestApp({ DJANGO_ALLOWED_HOSTS: '::1' }, async (t) => {
+      assert.equal(await status(t, '[::1]:8000'), 200);
+      assert.equal(await status(t, '[::1]'), 200);
+      assert.equal(await status(t, '[::2]:8000'), 400);
+    });
   });
 });
