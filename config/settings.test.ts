@@ -240,6 +240,31 @@ describe('variable types (config/env-schema.ts)', () => {
     );
   });
 
+  it('trusted origins need a scheme and a host, and nothing after them', () => {
+    assert.deepEqual(
+      loadSettings({
+        DJANGO_CSRF_TRUSTED_ORIGINS: 'https://a.example.com, http://localhost:8000,https://*.example.org',
+      }).csrfTrustedOrigins,
+      ['https://a.example.com', 'http://localhost:8000', 'https://*.example.org'],
+    );
+    for (const raw of [
+      'flags.example.com',
+      'https://ok.example.com,flags.example.com',
+      'https://flags.example.com/path',
+      'ftp://flags.example.com',
+      'https://',
+      'https://*.',
+      'https://a*b.example.com',
+      'https://flags.example.com:99999',
+    ]) {
+      rejects(
+        { DJANGO_CSRF_TRUSTED_ORIGINS: raw },
+        'DJANGO_CSRF_TRUSTED_ORIGINS',
+        /origins such as https:\/\//,
+      );
+    }
+  });
+
   it('one-of values are matched exactly', () => {
     assert.equal(loadSettings({ ENV: 'staging' }).env, 'staging');
     rejects({ ENV: 'PROD' }, 'ENV', /one of local, dev, test, staging, prod/);

@@ -99,8 +99,34 @@ describe('first-run form: the origin check', () => {
     );
   });
 
+  it('refuses an Origin that is not an http(s) origin at all', async () => {
+    for (const origin of ['not a url', 'ftp://flags.acme.test:8000', 'file://']) {
+      await refused(
+        { Origin: origin },
+        `Origin checking failed - ${origin} does not match any trusted origins.`,
+      );
+    }
+    await refused(
+      { Referer: 'ftp://flags.acme.test:8000/init' },
+      'Referer checking failed - Referer is malformed.',
+    );
+  });
+
+  it('reads only the first X-Forwarded-Proto value, trimmed', async () => {
+    await refused(
+      { 'X-Forwarded-Proto': 'http , https', Origin: 'https://flags.acme.test:8000' },
+      'Origin checking failed - https://flags.acme.test:8000 does not match any trusted origins.',
+    );
+  });
+
   it('matches DJANGO_CSRF_TRUSTED_ORIGINS by scheme, port and domain', async () => {
-    for (const origin of ['http://admin.example.com', 'https://example.com.evil.test', 'http://admin.test']) {
+    for (const origin of [
+      'http://admin.example.com',
+      'https://example.com.evil.test',
+      'http://admin.test',
+      'http://other.test:9000',
+      'https://badexample.com',
+    ]) {
       await refused(
         { Origin: origin },
         `Origin checking failed - ${origin} does not match any trusted origins.`,
@@ -143,6 +169,7 @@ describe('first-run form: origins that pass', () => {
       const https = { Host: 'flags.acme.test', Origin: 'https://flags.acme.test:443' };
       await accepted(t, { ...https, 'X-Forwarded-Proto': 'https' });
       await accepted(t, { ...https, 'X-Forwarded-Proto': 'https, http' });
+      await accepted(t, { ...https, 'X-Forwarded-Proto': 'https ,http' });
       const refused = await post(t, { ...https, 'X-Forwarded-Proto': 'http, https' });
       assert.equal(refused.status, 403);
     });
