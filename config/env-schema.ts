@@ -52,4 +52,25 @@ export const envTypes = {
     ),
     expected: 'a comma-separated list',
   } satisfies VariableType<string[]>,
+  /**
+   * DJANGO_CSRF_TRUSTED_ORIGINS: a list of `http(s)://host[:port]`, the host optionally `*.domain`. Django
+   * refuses an entry without a scheme at start-up (check 4_0.E001); an entry that silently trusts nothing
+   * is worse than a clear error.
+   */
+  originList: {
+    schema: z.string().transform((raw, context) => {
+      const items = raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+      for (const item of items) {
+        if (!/^https?:\/\/(\*\.)?[^/?#*\s]+$/i.test(item) || !URL.canParse(item.replace('*.', 'x.'))) {
+          context.addIssue({ code: 'custom', message: item });
+          return z.NEVER;
+        }
+      }
+      return items;
+    }),
+    expected: 'a comma-separated list of origins such as https://flags.example.com or https://*.example.com',
+  } satisfies VariableType<string[]>,
 } as const;

@@ -34,6 +34,14 @@ describe('settings', () => {
     assert.deepEqual(settings.secureProxySslHeader, { name: 'x-forwarded-proto', value: 'https' });
     assert.deepEqual(settings.allowedHosts, ['*']);
     assert.deepEqual(settings.database, { kind: 'embedded', dataDir: path.join('/srv/vexil/data', 'db') });
+    // Both trust a header or a shortcut that an operator must opt into.
+    assert.equal(settings.enableAdminAccessUserPass, false);
+    assert.equal(settings.useXForwardedHost, false);
+    assert.deepEqual(settings.allowedAdminIpAddresses, []);
+    assert.deepEqual(settings.csrfTrustedOrigins, []);
+    assert.equal(settings.numProxies, 0);
+    assert.equal(settings.bodyLimitBytes, 1024 * 1024);
+    assert.equal(settings.dataDir, '/srv/vexil/data');
   });
 
   it('reads every documented variable', () => {
@@ -58,6 +66,8 @@ describe('settings', () => {
         DJANGO_CSRF_TRUSTED_ORIGINS: 'https://app.example.com',
         AXES_ONLY_USER_FAILURES: 'false',
         AXES_FAILURE_LIMIT: '5',
+        AXES_COOLOFF_TIME: '30',
+        MAX_REQUEST_BODY_BYTES: '2048',
         CACHE_FLAGS_SECONDS: '30',
         CACHE_PROJECT_SEGMENTS_SECONDS: '60',
         DATA_DIR: 'state',
@@ -81,7 +91,8 @@ describe('settings', () => {
     assert.deepEqual(settings.allowedAdminIpAddresses, ['10.0.0.1', '10.0.0.2']);
     assert.deepEqual(settings.allowedHosts, ['flags.example.com', '.example.org']);
     assert.deepEqual(settings.csrfTrustedOrigins, ['https://app.example.com']);
-    assert.deepEqual(settings.axes, { onlyUserFailures: false, failureLimit: 5, cooloffMinutes: 15 });
+    assert.deepEqual(settings.axes, { onlyUserFailures: false, failureLimit: 5, cooloffMinutes: 30 });
+    assert.equal(settings.bodyLimitBytes, 2048);
     assert.deepEqual(settings.cache, { flagsSeconds: 30, projectSegmentsSeconds: 60 });
     assert.equal(settings.dataDir, '/srv/vexil/state');
     assert.equal(settings.numProxies, 2);
@@ -138,5 +149,124 @@ describe('settings', () => {
       kind: 'postgres',
       connection: { host: '127.0.0.1', port: 5432, database: 'vexil' },
     });
+  });
+
+  it('reads the DB_* names the README gives, each preferred to its DJANGO_DB_* alias', () => {
+    assert.deepEqual(
+      loadSettings({
+        DB_HOST: 'db',
+        DB_NAME: 'vexil',
+        DB_USER: 'app',
+        DB_PASSWORD: ' secret ',
+        DB_PORT: '6432',
+        DJANGO_DB_HOST: 'other-host',
+        DJANGO_DB_USER: 'other-user',
+        DJANGO_DB_PASSWORD: 'other-password',
+        DJANGO_DB_PORT: '7000',
+      }).database,
+      {
+        kind: 'postgres',
+        connection: { host: 'db', port: 6432, database: 'vexil', user: 'app', password: ' secret ' },
+      },
+    );
+  });
+
+  it('turns to PostgreSQL when any one DB_* variable is set, and then needs DB_NAME', () => {
+    for (const name of ['DB_HOST', 'DB_USER', 'DB_PASSWORD', 'DB_PORT', 'DJANGO_DB_USER', 'DJANGO_DB_PORT']) {
+      rejects({ [name]: '5433' }, 'DB_NAME');
+    }
+    assert.equal(loadSettings({ DB_NAME: 'vexil', DB_HOST: '  ' }).database.kind, 'postgres');
+    rejects({ DB_NAME: 'vexil', DB_PORT: '0' }, 'DB_PORT', /between 1 and 65535/);
+    rejects({ DB_NAME: 'vexil', DJANGO_DB_PORT: 'five' }, 'DJANGO_DB_PORT');
+  });
+
+  it('reads AXES_COOLOFF_TIME in minutes, at least one', () => {
+    assert.equal(loadSettings({ AXES_COOLOFF_TIME: '1' }).axes.cooloffMinutes, 1);
+    assert.equal(loadSettings({ AXES_COOLOFF_TIME: '120' }).axes.cooloffMinutes, 120);
+    rejects({ AXES_COOLOFF_TIME: '0' }, 'AXES_COOLOFF_TIME', /at least 1/);
+  });
+});
+
+describe('variable types (config/env-schema.ts)', () => {
+  it('booleans take every spelling Django accepts, in any case', () => {
+    for (const raw of ['true', 'True', 'TRUE', '1', 'yes', 'Yes', 'on', 'ON', 'y', 'Y', 't', 'T', ' true ']) {
+      assert.equal(loadSettings({ ENABLE_GZIP_COMPRESSION: raw }).enableGzipCompression, true, raw);
+    }
+    for (const raw of ['false', 'False', 'FALSE', '0', 'no', 'No', 'off', 'OFF', 'n', 'N', 'f', 'F']) {
+      assert.equal(
+        loadSettings({ DEFAULT_ORG_STORE_TRAITS_VALUE: raw }).defaultOrgStoreTraitsValue,
+        false,
+        raw,
+      );
+    }
+    for (const raw of ['2', 'truthy', 'nope', 'enabled', '-1']) {
+      rejects({ USE_X_FORWARDED_HOST: raw }, 'USE_X_FORWARDED_HOST', /true\/false, 1\/0, yes\/no, on\/off/);
+    }
+  });
+
+  it('whole numbers hold their lower bounds exactly', () => {
+    assert.equal(loadSettings({ AXES_FAILURE_LIMIT: '1' }).axes.failureLimit, 1);
+    rejects({ AXES_FAILURE_LIMIT: '0' }, 'AXES_FAILURE_LIMIT', /a whole number of at least 1/);
+    assert.equal(loadSettings({ CACHE_FLAGS_SECONDS: '0' }).cache.flagsSeconds, 0);
+    assert.equal(loadSettings({ NUM_PROXIES: '0' }).numProxies, 0);
+    assert.equal(loadSettings({ MAX_REQUEST_BODY_BYTES: '1024' }).bodyLimitBytes, 1024);
+    rejects({ MAX_REQUEST_BODY_BYTES: '1023' }, 'MAX_REQUEST_BODY_BYTES', /at least 1024/);
+    for (const raw of ['1.5', '1e3', '0x10', '-0', '+5', 'ten']) {
+      rejects({ CACHE_PROJECT_SEGMENTS_SECONDS: raw }, 'CACHE_PROJECT_SEGMENTS_SECONDS', /whole number/);
+    }
+  });
+
+  it('ports run from 1 to 65535', () => {
+    assert.equal(loadSettings({ PORT: '1' }).port, 1);
+    assert.equal(loadSettings({ PORT: '65535' }).port, 65535);
+    for (const raw of ['0', '65536', '-1', '80.5', '8o80', ' 80 80']) {
+      rejects({ PORT: raw }, 'PORT', /a TCP port number between 1 and 65535/);
+    }
+    assert.equal(loadSettings({ PORT: ' 8080 ' }).port, 8080);
+  });
+
+  it('lists are comma-separated, items trimmed and empty items dropped', () => {
+    assert.deepEqual(loadSettings({ DJANGO_ALLOWED_HOSTS: ' a.example , ,b.example,, ' }).allowedHosts, [
+      'a.example',
+      'b.example',
+    ]);
+    assert.deepEqual(loadSettings({ ALLOWED_ADMIN_IP_ADDRESSES: '10.0.0.1' }).allowedAdminIpAddresses, [
+      '10.0.0.1',
+    ]);
+    assert.deepEqual(
+      loadSettings({ USER_CREATE_PERMISSIONS: ' rest_framework.permissions.IsAuthenticated , ' })
+        .userCreatePermissions,
+      ['rest_framework.permissions.IsAuthenticated'],
+    );
+  });
+
+  it('trusted origins need a scheme and a host, and nothing after them', () => {
+    assert.deepEqual(
+      loadSettings({
+        DJANGO_CSRF_TRUSTED_ORIGINS: 'https://a.example.com, http://localhost:8000,https://*.example.org',
+      }).csrfTrustedOrigins,
+      ['https://a.example.com', 'http://localhost:8000', 'https://*.example.org'],
+    );
+    for (const raw of [
+      'flags.example.com',
+      'https://ok.example.com,flags.example.com',
+      'https://flags.example.com/path',
+      'ftp://flags.example.com',
+      'https://',
+      'https://*.',
+      'https://a*b.example.com',
+      'https://flags.example.com:99999',
+    ]) {
+      rejects(
+        { DJANGO_CSRF_TRUSTED_ORIGINS: raw },
+        'DJANGO_CSRF_TRUSTED_ORIGINS',
+        /origins such as https:\/\//,
+      );
+    }
+  });
+
+  it('one-of values are matched exactly', () => {
+    assert.equal(loadSettings({ ENV: 'staging' }).env, 'staging');
+    rejects({ ENV: 'PROD' }, 'ENV', /one of local, dev, test, staging, prod/);
   });
 });

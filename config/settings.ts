@@ -224,7 +224,7 @@ export function loadSettings(env: Environment, cwd: string = process.cwd()): Set
     },
     allowedAdminIpAddresses: parse(env, envTypes.list, [], 'ALLOWED_ADMIN_IP_ADDRESSES'),
     allowedHosts: parse(env, envTypes.list, ['*'], 'DJANGO_ALLOWED_HOSTS'),
-    csrfTrustedOrigins: parse(env, envTypes.list, [], 'DJANGO_CSRF_TRUSTED_ORIGINS'),
+    csrfTrustedOrigins: parse(env, envTypes.originList, [], 'DJANGO_CSRF_TRUSTED_ORIGINS'),
     axes: {
       onlyUserFailures: parse(env, envTypes.boolean, true, 'AXES_ONLY_USER_FAILURES'),
       failureLimit: parse(env, envTypes.count(1), 10, 'AXES_FAILURE_LIMIT'),

@@ -90,7 +90,7 @@ describe('the server process', function () {
       const init = await json(
         await fetch(`${first.baseUrl}/api/v1/users/config/init/`, {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
+          headers: { 'Content-Type': 'application/json', Origin: first.baseUrl },
           body: JSON.stringify({
             username: 'admin',
             email: 'admin@example.com',

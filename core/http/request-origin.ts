@@ -16,15 +16,52 @@ export function requestHost(req: Request, settings: OriginSettings): string {
   return raw.split(',')[0]?.trim() ?? '';
 }
 
-/** SECURE_PROXY_SSL_HEADER: a request is HTTPS if the TLS socket says so or the named header has the value. */
+/**
+ * SECURE_PROXY_SSL_HEADER: a request is HTTPS if the TLS socket says so or the named header has the value.
+ * As in Django, only the first of several comma-separated values counts (the one our proxy wrote, when
+ * it prepends), and a repeated header is read the same way.
+ */
 export function requestScheme(req: Request, settings: OriginSettings): 'http' | 'https' {
   if ((req.socket as { encrypted?: boolean }).encrypted) return 'https';
   const header = req.headers[settings.secureProxySslHeader.name];
-  return header === settings.secureProxySslHeader.value ? 'https' : 'http';
+  const raw = Array.isArray(header) ? header.join(',') : header;
+  const first = raw?.split(',')[0]?.trim();
+  return first !== undefined && first === settings.secureProxySslHeader.value ? 'https' : 'http';
 }
 
-export function requestOrigin(req: Request, settings: OriginSettings): string {
-  return `${requestScheme(req, settings)}://${requestHost(req, settings)}`;
+/** `scheme://host[:port]` lower-cased with the scheme's default port dropped; undefined unless http(s). */
+export function normalisedOrigin(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.origin : undefined;
+}
+
+/** The origin a same-origin browser page would send: scheme from requestScheme, host from requestHost. */
+export function requestOrigin(req: Request, settings: OriginSettings): string | undefined {
+  return normalisedOrigin(`${requestScheme(req, settings)}://${requestHost(req, settings)}`);
+}
+
+/**
+ * DJANGO_CSRF_TRUSTED_ORIGINS, as Django reads it: exact origins, or `https://*.example.com` for a domain
+ * and its subdomains. Scheme and port must match too (default ports are implied).
+ */
+export function isTrustedOrigin(origin: string, trusted: readonly string[]): boolean {
+  const candidate = normalisedOrigin(origin);
+  if (!candidate) return false;
+  const { protocol, hostname, port } = new URL(candidate);
+  return trusted.some((entry) => {
+    const pattern = normalisedOrigin(entry);
+    if (!pattern) return false;
+    const expected = new URL(pattern);
+    if (expected.protocol !== protocol || expected.port !== port) return false;
+    if (!expected.hostname.startsWith('*.')) return expected.hostname === hostname;
+    const domain = expected.hostname.slice(2);
+    return hostname === domain || hostname.endsWith(`.${domain}`);
+  });
 }
 
 /** Matches Django's ALLOWED_HOSTS rules: `*`, exact names, and `.example.com` for a domain and its subdomains. */

@@ -10,6 +10,10 @@ const form = {
   site_domain: 'flags.acme.test',
 };
 
+// The form refuses posts that do not prove they come from this server's own page (see init-origin.test.ts).
+const host = 'flags.acme.test:8000';
+const sameOrigin = 'http://flags.acme.test:8000';
+
 describe('first-run page /api/v1/users/config/init/', () => {
   let t: TestApp;
   before(async () => {
@@ -29,6 +33,7 @@ describe('first-run page /api/v1/users/config/init/', () => {
   it('re-renders the form with errors, keeping what was typed (and escaping it)', async () => {
     const response = await request(t.app)
       .post('/api/v1/users/config/init/')
+      .set({ Host: host, Origin: sameOrigin })
       .type('form')
       .send({ ...form, email: '<b>not-an-email', password: '123' });
     assert.equal(response.status, 400);
@@ -49,7 +54,11 @@ describe('first-run page /api/v1/users/config/init/', () => {
   });
 
   it('creates the superuser and site from a form post; the superuser can log in', async () => {
-    const response = await request(t.app).post('/api/v1/users/config/init/').type('form').send(form);
+    const response = await request(t.app)
+      .post('/api/v1/users/config/init/')
+      .set({ Host: host, Origin: sameOrigin })
+      .type('form')
+      .send(form);
     assert.equal(response.status, 201);
     assert.match(response.text, /Superuser admin@example.com created/);
 
@@ -76,6 +85,7 @@ describe('first-run page /api/v1/users/config/init/', () => {
 
     const again = await request(t.app)
       .post('/api/v1/users/config/init/')
+      .set({ Host: host, Origin: sameOrigin })
       .send({ ...form, username: 'second', email: 'second@example.com' });
     assert.equal(again.status, 403);
     assert.match(again.body.detail, /already initialised/);
@@ -99,6 +109,7 @@ describe('first-run page with JSON and concurrent posts', () => {
       [1, 2, 3].map((n) =>
         request(t.app)
           .post('/api/v1/users/config/init/')
+          .set({ Host: host, Origin: sameOrigin })
           .send({ ...form, username: `admin${n}`, email: `admin${n}@example.com` }),
       ),
     );
@@ -114,6 +125,7 @@ describe('first-run page with JSON and concurrent posts', () => {
     await withTestApp({}, async (fresh) => {
       const response = await request(fresh.app)
         .post('/api/v1/users/config/init/')
+        .set({ Host: host, Origin: sameOrigin })
         .send({ email: 'x@example.com' });
       assert.equal(response.status, 400);
       for (const field of ['username', 'password', 'site_name', 'site_domain']) {

@@ -6,7 +6,7 @@ import { DomainError, ErrorCode, ValidationError } from '../errors/domain-error.
 import { toHttpError } from '../http/error-mapper.js';
 import { escapeHtml, loadTemplate } from '../http/html-template.js';
 import { httpErrors } from '../http/http-error.js';
-import { requestHost } from '../http/request-origin.js';
+import { isTrustedOrigin, normalisedOrigin, requestOrigin } from '../http/request-origin.js';
 import { route } from '../http/routes.js';
 import { fields, parseBody } from '../http/validation.js';
 import type { UserService } from '../users/user-service.js';
@@ -36,35 +36,44 @@ function wantsHtml(req: Request): boolean {
   );
 }
 
-/**
- * Django's CSRF origin check, applied to the one unauthenticated form we serve: a cross-site page must not
- * be able to claim a fresh installation. Same-origin posts and DJANGO_CSRF_TRUSTED_ORIGINS pass.
- */
-function checkOrigin(req: Request, settings: Settings): void {
-  const origin = req.headers.origin;
-  if (!origin || origin === 'null') return;
-  let originHost: string;
-  try {
-    originHost = new URL(origin).host;
-  } catch {
-    originHost = '';
-  }
-  if (originHost === requestHost(req, settings) || settings.csrfTrustedOrigins.includes(origin)) return;
-  throw httpErrors.forbidden(
-    `CSRF Failed: Origin checking failed - ${origin} does not match any trusted origins.`,
-  );
-}
+const csrfFailed = (reason: string) => httpErrors.forbidden(`CSRF Failed: ${reason}`);
 
 /**
- * `/api/v1/users/config/init/`: the first-run page from Flagsmith's README. It creates the superuser and
- * records the site name and domain (used for links in emails), and does nothing once a superuser exists.
+ * Django's CSRF origin check, applied to the one unauthenticated form we serve: a cross-site page must not
+ * be able to claim a fresh installation. The Origin must be this server's own (scheme, host and port, the
+ * scheme decided by SECURE_PROXY_SSL_HEADER) or one of DJANGO_CSRF_TRUSTED_ORIGINS. Browsers send
+ * `Origin: null` from sandboxed and privacy-restricted contexts, and older clients none at all; then the
+ * Referer must name a trusted page instead. A request with neither proves nothing and is refused, so a
+ * script posting JSON sends an Origin header of its own.
  */
+function checkOrigin(req: Request, settings: Settings): void {
+  const own = requestOrigin(req, settings);
+  const passes = (url: string) =>
+    (own !== undefined && normalisedOrigin(url) === own) || isTrustedOrigin(url, settings.csrfTrustedOrigins);
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== 'null') {
+    if (passes(origin)) return;
+    throw csrfFailed(`Origin checking failed - ${origin} does not match any trusted origins.`);
+  }
+  const referer = req.headers.referer;
+  if (!referer) throw csrfFailed('Referer checking failed - no Referer.');
+  if (normalisedOrigin(referer) === undefined)
+    throw csrfFailed('Referer checking failed - Referer is malformed.');
+  if (!passes(referer)) {
+    throw csrfFailed(`Referer checking failed - ${referer} does not match any trusted origins.`);
+  }
+}
+
 export interface InitRoutesDeps {
   readonly settings: Settings;
   readonly users: UserService;
   readonly instance: InstanceStore;
 }
 
+/**
+ * `/api/v1/users/config/init/`: the first-run page from Flagsmith's README. It creates the superuser and
+ * records the site name and domain (used for links in emails), and does nothing once a superuser exists.
+ */
 export function initRoutes({ settings, users, instance }: InitRoutesDeps): Router {
   const router = Router();
   const formPage = loadTemplate('init.html');
@@ -83,7 +92,10 @@ export function initRoutes({ settings, users, instance }: InitRoutesDeps): Route
       ),
     );
     const text = (key: string) => (typeof values[key] === 'string' ? (values[key] as string) : '');
+    // helmet's default `no-referrer` makes browsers post this form with `Origin: null` and no Referer,
+    // which the origin check must refuse; `same-origin` (Django's default) keeps both for our own page.
     res
+      .set('Referrer-Policy', 'same-origin')
       .status(status)
       .type('html')
       .send(
