@@ -1,7 +1,7 @@
 import type { RequestListener } from 'node:http';
 import { createRequire } from 'node:module';
 import type compressionMiddleware from 'compression';
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { AppContext } from './app-context.js';
 import { healthRoutes } from './health/health-routes.js';
 import { createDispatcher } from './http/dispatcher.js';
@@ -29,11 +29,19 @@ const neverCache: RequestHandler = (_req, res, next) => {
   next();
 };
 
+export interface BuildAppOptions {
+  /** Shared with the dispatcher's lean lane; built from the settings when absent. */
+  readonly edge?: HttpEdge;
+  /** Mounted under /api/v1 after the core routes, behind the same chain and error handler. */
+  readonly apiRouters?: readonly Router[];
+}
+
 /**
  * Builds the Express app from an already-wired context. It does not listen: server.ts does, and tests
- * drive the app in-process. `edge` is shared with the dispatcher's lean lane when there is one.
+ * drive the app in-process.
  */
-export function buildApp(ctx: AppContext, edge: HttpEdge = createHttpEdge(ctx.settings)): Express {
+export function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Express {
+  const edge = options.edge ?? createHttpEdge(ctx.settings);
   const { settings } = ctx;
   const app = express();
   app.disable('x-powered-by');
@@ -64,6 +72,7 @@ export function buildApp(ctx: AppContext, edge: HttpEdge = createHttpEdge(ctx.se
   api.use(ctx.auth.identify);
   api.use('/auth', authRoutes(ctx.users, ctx.auth));
   api.use(initRoutes(ctx));
+  for (const router of options.apiRouters ?? []) api.use(router);
   app.use('/api/v1', api);
 
   app.use(notFoundHandler);
@@ -71,11 +80,18 @@ export function buildApp(ctx: AppContext, edge: HttpEdge = createHttpEdge(ctx.se
   return app;
 }
 
+export interface RequestHandlerOptions {
+  /** Exact paths answered without Express (the SDK slice's). None by default. */
+  readonly lanes?: readonly LeanRoute[];
+  readonly apiRouters?: readonly Router[];
+}
+
 /**
- * What the server listens with: the dispatcher, with `lanes` answered beside Express and the Express app behind
- * them, both built on one edge.
+ * What the server listens with: the dispatcher, with the lean lanes answered beside Express and the Express app
+ * behind them, both built on one edge.
  */
-export function buildRequestHandler(ctx: AppContext, lanes: readonly LeanRoute[] = []): RequestListener {
+export function buildRequestHandler(ctx: AppContext, options: RequestHandlerOptions = {}): RequestListener {
   const edge = createHttpEdge(ctx.settings);
-  return createDispatcher({ lanes, fallback: buildApp(ctx, edge), edge, logger: ctx.logger });
+  const fallback = buildApp(ctx, { edge, apiRouters: options.apiRouters ?? [] });
+  return createDispatcher({ lanes: options.lanes ?? [], fallback, edge, logger: ctx.logger });
 }

@@ -49,7 +49,7 @@ describe('graceful shutdown', () => {
     });
     outer.use(t.app);
     // The production handler, with the Express lane wrapped so that one of its requests can be held open.
-    const dispatcher = buildRequestHandler(t.ctx, [slowLane]);
+    const dispatcher = buildRequestHandler(t.ctx, { lanes: [slowLane] });
     const running = await serve(
       (req, res) => (req.url === '/slow-express' ? outer(req, res) : dispatcher(req, res)),
       t.ctx,

@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
 import type { Logger } from '../logging/logger.js';
 import { apiPrefix, type HttpEdge, neverCacheHeaders } from './http-edge.js';
 import { HttpError, httpErrors } from './http-error.js';
@@ -95,7 +96,11 @@ export function createDispatcher(options: DispatcherOptions): RequestListener {
     pathname: string,
     query: string,
   ) => {
-    if (edge.accessLog) edge.accessLog(req, res, noop);
+    if (edge.accessLog) {
+      // What Express gives req.query (its `simple` parser) and req.params, so that both lanes log the same fields.
+      Object.assign(req, { query: parseQuery(query), params: {} });
+      edge.accessLog(req, res, noop);
+    }
     if (!edge.acceptsHost(req)) {
       new LeanExchange(req, res, pathname, query, refusalEdge).sendError(invalidHostError());
       return;

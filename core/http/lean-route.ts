@@ -166,10 +166,13 @@ export class LeanExchange {
 
   /** An answer with no body (OPTIONS), still carrying the edge's headers. */
   sendEmpty(status: number, extraHeaders: Readonly<Record<string, string>> = {}): void {
-    const headers = [...this.edge.headers];
-    for (const [name, value] of Object.entries(extraHeaders)) headers.push(name, value);
-    headers.push('Content-Length', '0');
-    this.writeHead(status, headers);
+    // Headers set one by one and no writeHead(): node then adds `Content-Length: 0` itself, as it does for
+    // Express's bare res.end(), instead of announcing a chunked body.
+    const headers = this.edge.headers;
+    for (let i = 0; i < headers.length; i += 2)
+      this.res.setHeader(headers[i] as string, headers[i + 1] as string);
+    for (const [name, value] of Object.entries(extraHeaders)) this.res.setHeader(name, value);
+    this.res.statusCode = status;
     this.res.end();
   }
 
