@@ -104,6 +104,14 @@ describe('the server process', function () {
     } finally {
       assert.equal(await first.stop(), 0, 'SIGTERM ends the process cleanly');
     }
+    // Not a terminal: the application log stays JSON, one object per line, and the start-up line says where to go.
+    const logLines = first
+      .output()
+      .stderr.trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { msg?: string; port?: number });
+    const listening = logLines.find((line) => line.msg?.startsWith('Vexil listening'));
+    assert.equal(listening?.msg, `Vexil listening on http://localhost:${new URL(first.baseUrl).port}`);
     assert.match(first.output().stderr, /DJANGO_SECRET_KEY is not set: generated one/);
     assert.match(
       first.output().stderr,
