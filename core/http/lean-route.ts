@@ -33,7 +33,7 @@ const brotliOptions = { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } };
 export class CachedJson {
   readonly body: Buffer;
   private readonly encodedBodies = new Map<ContentCoding, Buffer>();
-  private readonly headerLists = new Map<string, Map<readonly string[], string[]>>();
+  private readonly headerLists = new Map<LeanEdge, Partial<Record<ContentCoding | 'identity', string[]>>>();
 
   private constructor(body: Buffer) {
     this.body = body;
@@ -57,20 +57,20 @@ export class CachedJson {
     return encoded;
   }
 
-  /** The whole header list for one edge header list and coding, built once: the hot path only looks it up. */
-  headerList(edgeHeaders: readonly string[], coding: ContentCoding | undefined, vary: boolean): string[] {
-    const key = `${coding ?? 'identity'}${vary ? '+vary' : ''}`;
-    let byEdge = this.headerLists.get(key);
-    if (!byEdge) {
-      byEdge = new Map();
-      this.headerLists.set(key, byEdge);
+  /** The whole header list for one edge and coding, built once: the hot path only looks it up. */
+  headerList(edge: LeanEdge, coding: ContentCoding | undefined): readonly string[] {
+    let lists = this.headerLists.get(edge);
+    if (!lists) {
+      lists = {};
+      this.headerLists.set(edge, lists);
     }
-    let list = byEdge.get(edgeHeaders);
+    const key = coding ?? 'identity';
+    let list = lists[key];
     if (!list) {
-      list = [...edgeHeaders, ...jsonHeaders(coding ? this.encoded(coding).length : this.body.length)];
-      if (vary) list.push('Vary', 'Accept-Encoding');
+      list = [...edge.headers, ...jsonHeaders(coding ? this.encoded(coding).length : this.body.length)];
+      if (edge.compression) list.push('Vary', 'Accept-Encoding');
       if (coding) list.push('Content-Encoding', coding);
-      byEdge.set(edgeHeaders, list);
+      lists[key] = list;
     }
     return list;
   }
@@ -144,7 +144,7 @@ export class LeanExchange {
   /** Sends a cached body with its precomputed headers, compressed when the client and settings allow. */
   sendCached(cached: CachedJson, status = 200): void {
     const coding = this.codingFor(cached.body.length);
-    const headers = cached.headerList(this.edge.headers, coding, this.edge.compression);
+    const headers = cached.headerList(this.edge, coding);
     this.writeHead(status, headers);
     this.res.end(coding ? cached.encoded(coding) : cached.body);
   }
