@@ -19,6 +19,7 @@ describe('the server process', function () {
     ['DATABASE_URL', 'nonsense'],
     ['LOG_LEVEL', 'LOUD'],
     ['ENABLE_GZIP_COMPRESSION', 'sometimes'],
+    ['HTTP_REQUEST_TIMEOUT_SECONDS', '0'],
   ] as const) {
     it(`refuses to start with ${variable}=${value}, naming the variable in one line`, async () => {
       const result = await runEntry('core/server.ts', [], {

@@ -4,6 +4,7 @@ import type { RequestListener } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import express from 'express';
+import { pino } from 'pino';
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
 import { buildRequestHandler } from '../app.js';
@@ -254,6 +255,26 @@ describe('createDispatcher', () => {
         () => buildRequestHandler(t.ctx, { lanes: [{ path: '/api/v1/x/?a=1', handlers: {} }] }),
         /bare pathname/,
       );
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('answers 500 for an asynchronous handler that settles without answering, and logs it', async () => {
+    const t = await createTestApp();
+    const logged: string[] = [];
+    const ctx = {
+      ...t.ctx,
+      logger: pino({ level: 'error' }, { write: (line: string) => logged.push(line) }),
+    };
+    try {
+      const handler = buildRequestHandler(ctx, {
+        lanes: [{ path: '/api/v1/forgetful/', handlers: { GET: async () => undefined } }],
+      });
+      const response = await request(handler).get('/api/v1/forgetful/');
+      assert.equal(response.status, 500);
+      assert.deepEqual(response.body, { detail: 'A server error occurred.' });
+      assert.match(logged.join(''), /settled without answering/);
     } finally {
       await t.close();
     }

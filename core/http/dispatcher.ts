@@ -115,7 +115,16 @@ export function createDispatcher(options: DispatcherOptions): RequestListener {
     }
     try {
       const pending = handler(exchange);
-      if (pending) pending.catch((error: unknown) => fail(exchange, error));
+      if (pending) {
+        pending.then(
+          // A handler that settles without answering would otherwise leave the client waiting for ever.
+          () => {
+            if (!res.headersSent)
+              fail(exchange, new Error(`lean handler for ${pathname} settled without answering`));
+          },
+          (error: unknown) => fail(exchange, error),
+        );
+      }
     } catch (error) {
       fail(exchange, error);
     }
