@@ -69,7 +69,8 @@ export function createDispatcher(options: DispatcherOptions): RequestListener {
     if (routes.has(lane.path)) throw new Error(`lean route registered twice: ${lane.path}`);
     routes.set(lane.path, compile(lane, edge));
   }
-  // Before the host check, which answers without the never-cache headers, as the Express lane's guard does.
+  // A refused host gets the security headers only: on the Express lane the host guard answers before the
+  // /api/v1 router has set the never-cache ones.
   const refusalEdge: LeanEdge = {
     headers: flatten(edge.securityHeaders),
     compression: edge.compression,
