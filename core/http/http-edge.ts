@@ -75,7 +75,7 @@ function accessLog(location: string | undefined): RawMiddleware | undefined {
  * Runs the middleware once against a recording response. helmet's headers depend on its options only (no nonce,
  * nothing from the request), so what it sets here is what it sets on every response.
  */
-export function captureHeaders(middleware: RawMiddleware): Record<string, string> {
+function captureHeaders(middleware: RawMiddleware): Record<string, string> {
   const headers: Record<string, string> = {};
   const recorder = {
     setHeader(name: string, value: string | number | readonly string[]) {

@@ -23,7 +23,7 @@ export interface LeanRoute {
 export type ContentCoding = 'br' | 'gzip';
 
 // compression's own choices, so that both lanes compress alike: its threshold, and brotli at quality 4.
-export const compressionThresholdBytes = 1024;
+const compressionThresholdBytes = 1024;
 const brotliOptions = { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } };
 
 /**

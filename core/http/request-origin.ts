@@ -26,7 +26,7 @@ export function requestHost(req: Pick<IncomingMessage, 'headers'>, settings: Ori
 const hostPattern = /^([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(:[0-9]+)?$/i;
 
 /** Whether Django's split_domain_port() would find a domain in `host` (an absent Host is left to the allow-list). */
-export function hostIsValid(host: string): boolean {
+function hostIsValid(host: string): boolean {
   return host === '' || hostPattern.test(host);
 }
 
