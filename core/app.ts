@@ -66,7 +66,7 @@ export function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Expres
   const api = express.Router();
   api.use(neverCache);
   api.use(rejectUnparsableBodies);
-  api.use(express.json({ limit: settings.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
+  api.use(edge.jsonBody);
   api.use(express.urlencoded({ limit: settings.bodyLimitBytes, extended: false }));
   api.use(ctx.auth.passport.initialize());
   api.use(ctx.auth.identify);

@@ -41,6 +41,14 @@ const leanTwin: LeanRoute = {
   },
 };
 
+const echoPath = '/api/v1/twin-echo/';
+
+/** Reads a JSON body, as POST /api/v1/identities/ will. */
+const leanEcho: LeanRoute = {
+  path: echoPath,
+  handlers: { POST: async (exchange) => exchange.sendJson(200, { received: await exchange.readJson() }) },
+};
+
 /** The same route on the Express lane, the way a slice writes one. */
 function expressTwin() {
   const router = express.Router();
@@ -55,6 +63,7 @@ function expressTwin() {
       throw new Error('rejected asynchronously');
     },
   });
+  route(router, '/twin-echo/', { post: (req, res) => res.json({ received: req.body }) });
   return router;
 }
 
@@ -86,7 +95,7 @@ async function lanesFor(t: TestApp, logged = true): Promise<Lanes> {
     settings: { ...t.ctx.settings, accessLogLocation: logged ? path.join(folder, file) : undefined },
   });
   return {
-    lean: buildRequestHandler(withLog('lean.log'), { lanes: [leanTwin] }),
+    lean: buildRequestHandler(withLog('lean.log'), { lanes: [leanTwin, leanEcho] }),
     express: buildRequestHandler(withLog('express.log'), { apiRouters: [expressTwin()] }),
     leanLog: path.join(folder, 'lean.log'),
     expressLog: path.join(folder, 'express.log'),
@@ -128,12 +137,51 @@ const exchanges: [string, Exchange][] = [
   ['an asynchronous rejection', (client) => client.post(twinPath)],
   ['an unsupported method', (client) => client.put(twinPath)],
   ['OPTIONS', (client) => client.options(twinPath)],
+  ['a JSON body', (client) => client.post(echoPath).send({ identifier: 'a', traits: [{ trait_key: 'k' }] })],
+  [
+    'a vendor JSON type',
+    (client) => client.post(echoPath).set('Content-Type', 'application/vnd.api+json').send('{}'),
+  ],
+  ['no body', (client) => client.post(echoPath)],
+  [
+    'malformed JSON',
+    (client) => client.post(echoPath).set('Content-Type', 'application/json').send('{"identifier": '),
+  ],
+  [
+    'a JSON string, which strict parsing refuses',
+    (client) => client.post(echoPath).set('Content-Type', 'application/json').send('"a"'),
+  ],
+  [
+    'a body that is not JSON',
+    (client) => client.post(echoPath).set('Content-Type', 'text/plain').send('hello'),
+  ],
+  ['an oversized body', (client) => client.post(echoPath).send({ padding: 'x'.repeat(1024 * 1024) })],
   ['a refused host', (client) => client.get(twinPath).set('Host', 'evil.example')],
   [
     'a Host that is not a host',
     (client) => client.get(twinPath).set('Host', 'allowed.example, evil.example'),
   ],
 ];
+
+/** What each exchange must get, so that the two lanes cannot agree on a wrong answer. */
+const expectedStatus: Record<string, number> = {
+  'a cached body': 200,
+  'a HEAD request': 200,
+  'an HttpError thrown by the handler': 404,
+  'an unexpected error': 500,
+  'an asynchronous rejection': 500,
+  'an unsupported method': 405,
+  OPTIONS: 200,
+  'a JSON body': 200,
+  'a vendor JSON type': 200,
+  'no body': 200,
+  'malformed JSON': 400,
+  'a JSON string, which strict parsing refuses': 400,
+  'a body that is not JSON': 415,
+  'an oversized body': 413,
+  'a refused host': 400,
+  'a Host that is not a host': 400,
+};
 
 describe('the lean lane and the Express lane agree', () => {
   let t: TestApp;
@@ -150,6 +198,7 @@ describe('the lean lane and the Express lane agree', () => {
     it(`on ${what}: status, headers and body, without an access log`, async () => {
       const lean = await send(request(unlogged.lean));
       const viaExpress = await send(request(unlogged.express));
+      assert.equal(lean.status, expectedStatus[what]);
       assert.equal(lean.status, viaExpress.status);
       assert.deepEqual(comparable(lean.headers), comparable(viaExpress.headers));
       assert.equal(lean.text, viaExpress.text);

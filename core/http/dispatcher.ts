@@ -53,7 +53,12 @@ function compile(route: LeanRoute, edge: HttpEdge): CompiledRoute {
   return {
     handlers,
     allow,
-    edge: { headers, compression: edge.compression, recordHeaders: !!edge.accessLog },
+    edge: {
+      headers,
+      compression: edge.compression,
+      recordHeaders: !!edge.accessLog,
+      jsonBody: edge.jsonBody,
+    },
   };
 }
 
@@ -75,6 +80,7 @@ export function createDispatcher(options: DispatcherOptions): RequestListener {
     headers: flatten(edge.securityHeaders),
     compression: edge.compression,
     recordHeaders: !!edge.accessLog,
+    jsonBody: edge.jsonBody,
   };
 
   const fail = (exchange: LeanExchange, error: unknown) => {

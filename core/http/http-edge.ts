@@ -1,6 +1,7 @@
 import { mkdirSync, openSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import express from 'express';
 import helmet from 'helmet';
 import { pino } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -21,6 +22,9 @@ export const neverCacheHeaders: Readonly<Record<string, string>> = {
   Pragma: 'no-cache',
 };
 
+/** The media types parsed as JSON, as type-is patterns. */
+export const jsonBodyTypes = ['application/json', 'application/*+json'] as const;
+
 /** The paths Flagsmith's never-cache middleware covers. */
 export const apiPrefix = '/api/v1/';
 
@@ -37,6 +41,8 @@ export interface HttpEdge {
   readonly accessLog: RawMiddleware | undefined;
   /** ENABLE_GZIP_COMPRESSION. */
   readonly compression: boolean;
+  /** The JSON body parser (MAX_REQUEST_BODY_BYTES): the Express lane mounts it, the lean lane calls it on demand. */
+  readonly jsonBody: RawMiddleware;
   /** DJANGO_ALLOWED_HOSTS and Django's host syntax. */
   readonly acceptsHost: (req: IncomingMessage) => boolean;
 }
@@ -44,6 +50,7 @@ export interface HttpEdge {
 type EdgeSettings = Pick<
   Settings,
   | 'accessLogLocation'
+  | 'bodyLimitBytes'
   | 'enableGzipCompression'
   | 'allowedHosts'
   | 'useXForwardedHost'
@@ -112,6 +119,7 @@ export function createHttpEdge(settings: EdgeSettings): HttpEdge {
     securityHeaders: Object.freeze(captureHeaders(securityMiddleware)),
     accessLog: accessLog(settings.accessLogLocation),
     compression: settings.enableGzipCompression,
+    jsonBody: express.json({ limit: settings.bodyLimitBytes, type: [...jsonBodyTypes] }) as RawMiddleware,
     acceptsHost: hostChecker(settings),
   };
 }

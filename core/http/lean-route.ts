@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import type { HttpError } from './http-error.js';
+import type { RawMiddleware } from './http-edge.js';
+import { type HttpError, httpErrors } from './http-error.js';
 
 /** The methods a lean route may answer; HEAD is answered by GET's handler, OPTIONS by the dispatcher. */
 export type LeanMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -120,6 +121,37 @@ export interface LeanEdge {
    * lane's lines do; without one they go straight to writeHead(), which skips node's header bookkeeping.
    */
   readonly recordHeaders: boolean;
+  readonly jsonBody: RawMiddleware;
+}
+
+interface BodyParserError extends Error {
+  type?: string;
+}
+
+// The same translation error-handler.ts gives the Express lane's body-parser errors (the lanes' parity test
+// compares them), so that a bad body reads alike on both lanes.
+function bodyError(error: BodyParserError, contentType: string | undefined): unknown {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return httpErrors.badRequest(`JSON parse error - ${error.message}`);
+    case 'entity.too.large':
+      return httpErrors.payloadTooLarge();
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return httpErrors.unsupportedMediaType(contentType ?? '');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return httpErrors.badRequest('The request body could not be read.');
+    default:
+      return error;
+  }
+}
+
+/** `application/json` or `application/<anything>+json`, parameters aside: what jsonBodyTypes match. */
+function isJsonMediaType(contentType: string | undefined): boolean {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  return type === 'application/json' || /^application\/[^/\s]+\+json$/.test(type);
 }
 
 /** One request on the lean lane. */
@@ -139,6 +171,26 @@ export class LeanExchange {
   get query(): URLSearchParams {
     this.parsedQuery ??= new URLSearchParams(this.rawQuery);
     return this.parsedQuery;
+  }
+
+  /**
+   * The request's JSON body, read and parsed by the Express lane's own parser (MAX_REQUEST_BODY_BYTES, strict
+   * JSON); undefined when there is none. Rejects with DRF's 415, 413 or 400 for a body it cannot take: throw it on.
+   */
+  readJson(): Promise<unknown> {
+    const { req, res } = this;
+    const hasBody =
+      req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    if (!hasBody) return Promise.resolve(undefined);
+    const contentType = req.headers['content-type'];
+    if (!isJsonMediaType(contentType))
+      return Promise.reject(httpErrors.unsupportedMediaType(contentType ?? ''));
+    return new Promise((resolve, reject) => {
+      this.edge.jsonBody(req, res, (error) => {
+        if (error) reject(bodyError(error as BodyParserError, contentType));
+        else resolve((req as IncomingMessage & { body?: unknown }).body);
+      });
+    });
   }
 
   /** Sends a cached body with its precomputed headers, compressed when the client and settings allow. */
