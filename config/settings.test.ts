@@ -42,6 +42,7 @@ describe('settings', () => {
     assert.equal(settings.numProxies, 0);
     assert.equal(settings.bodyLimitBytes, 1024 * 1024);
     assert.equal(settings.dataDir, '/srv/vexil/data');
+    assert.deepEqual(settings.timeouts, { headersSeconds: 10, requestSeconds: 30, keepAliveSeconds: 100 });
   });
 
   it('reads every documented variable', () => {
@@ -72,6 +73,9 @@ describe('settings', () => {
         CACHE_PROJECT_SEGMENTS_SECONDS: '60',
         DATA_DIR: 'state',
         NUM_PROXIES: '2',
+        HTTP_HEADERS_TIMEOUT_SECONDS: '5',
+        HTTP_REQUEST_TIMEOUT_SECONDS: '20',
+        HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: '65',
       },
       '/srv/vexil',
     );
@@ -96,6 +100,7 @@ describe('settings', () => {
     assert.deepEqual(settings.cache, { flagsSeconds: 30, projectSegmentsSeconds: 60 });
     assert.equal(settings.dataDir, '/srv/vexil/state');
     assert.equal(settings.numProxies, 2);
+    assert.deepEqual(settings.timeouts, { headersSeconds: 5, requestSeconds: 20, keepAliveSeconds: 65 });
   });
 
   it('prefers DJANGO_SECRET_KEY and treats empty values as unset', () => {
@@ -117,6 +122,23 @@ describe('settings', () => {
     rejects({ NUM_PROXIES: 'one' }, 'NUM_PROXIES');
     rejects({ USER_CREATE_PERMISSIONS: 'my.custom.Permission' }, 'USER_CREATE_PERMISSIONS');
     rejects({ DJANGO_DB_HOST: 'db.internal' }, 'DB_NAME');
+    rejects(
+      { HTTP_REQUEST_TIMEOUT_SECONDS: '0' },
+      'HTTP_REQUEST_TIMEOUT_SECONDS',
+      /whole number of at least 1/,
+    );
+    rejects({ HTTP_HEADERS_TIMEOUT_SECONDS: 'soon' }, 'HTTP_HEADERS_TIMEOUT_SECONDS');
+    rejects({ HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: '-5' }, 'HTTP_KEEP_ALIVE_TIMEOUT_SECONDS');
+    rejects(
+      { HTTP_HEADERS_TIMEOUT_SECONDS: '40', HTTP_REQUEST_TIMEOUT_SECONDS: '30' },
+      'HTTP_HEADERS_TIMEOUT_SECONDS',
+      /no larger than HTTP_REQUEST_TIMEOUT_SECONDS \(30\)/,
+    );
+    assert.equal(
+      loadSettings({ HTTP_HEADERS_TIMEOUT_SECONDS: '30' }).timeouts.headersSeconds,
+      30,
+      'equal is allowed',
+    );
   });
 
   it('requires a secret key in production', () => {

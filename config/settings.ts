@@ -67,6 +67,39 @@ export interface Settings {
   readonly bodyLimitBytes: number;
   /** Password hashes computed at once, and checks allowed to wait for one; beyond that, 429. */
   readonly passwordHashing: { readonly concurrency: number; readonly queueLimit: number };
+  readonly timeouts: HttpTimeouts;
+}
+
+/** Bounds on how long one connection may hold the server, in seconds. */
+export interface HttpTimeouts {
+  /** From a request's first byte until its headers have arrived (slow-header attacks). */
+  readonly headersSeconds: number;
+  /** From a request's first byte until the whole request, body included, has arrived (slow bodies). */
+  readonly requestSeconds: number;
+  /** How long an idle keep-alive connection is kept after a response. */
+  readonly keepAliveSeconds: number;
+}
+
+/**
+ * Keep-alive outlasts the idle timeout of the proxies Vexil usually sits behind (Heroku's Router 2.0 keeps
+ * connections to a dyno for 90 s, AWS load balancers and nginx default to 60 s): a server that closes first
+ * races the proxy's next request on that connection, which the client then sees as a 502.
+ */
+function parseTimeouts(env: Environment): HttpTimeouts {
+  const timeouts = {
+    headersSeconds: parse(env, envTypes.count(1), 10, 'HTTP_HEADERS_TIMEOUT_SECONDS'),
+    requestSeconds: parse(env, envTypes.count(1), 30, 'HTTP_REQUEST_TIMEOUT_SECONDS'),
+    keepAliveSeconds: parse(env, envTypes.count(1), 100, 'HTTP_KEEP_ALIVE_TIMEOUT_SECONDS'),
+  };
+  // Node refuses a headers bound beyond the whole request's; say which variable to change instead.
+  if (timeouts.headersSeconds > timeouts.requestSeconds) {
+    throw invalidVariable(
+      'HTTP_HEADERS_TIMEOUT_SECONDS',
+      String(timeouts.headersSeconds),
+      `a whole number no larger than HTTP_REQUEST_TIMEOUT_SECONDS (${timeouts.requestSeconds})`,
+    );
+  }
+  return timeouts;
 }
 
 /** Reads a variable, treating the empty string as unset (Heroku and compose files often leave them blank). */
@@ -239,5 +272,6 @@ export function loadSettings(env: Environment, cwd: string = process.cwd()): Set
     numProxies: parse(env, envTypes.count(0), 0, 'NUM_PROXIES'),
     bodyLimitBytes: parse(env, envTypes.count(1024), 1024 * 1024, 'MAX_REQUEST_BODY_BYTES'),
     passwordHashing: parsePasswordHashing(env),
+    timeouts: parseTimeouts(env),
   };
 }

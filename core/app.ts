@@ -1,16 +1,14 @@
-import { mkdirSync, openSync } from 'node:fs';
+import type { RequestListener } from 'node:http';
 import { createRequire } from 'node:module';
-import path from 'node:path';
 import type compressionMiddleware from 'compression';
 import express, { type Express, type RequestHandler } from 'express';
-import helmet from 'helmet';
-import { pino } from 'pino';
-import { pinoHttp } from 'pino-http';
 import type { AppContext } from './app-context.js';
-import { invalidVariable } from './errors/startup-error.js';
+import { createDispatcher } from './http/dispatcher.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { publicDir } from './http/html-template.js';
+import { createHttpEdge, type HttpEdge, neverCacheHeaders } from './http/http-edge.js';
 import { httpErrors } from './http/http-error.js';
+import type { LeanRoute } from './http/lean-route.js';
 import { adminIpGuard, allowedHostsGuard } from './http/request-origin.js';
 
 const parsableTypes = ['application/json', 'application/*+json', 'application/x-www-form-urlencoded'];
@@ -23,37 +21,22 @@ const rejectUnparsableBodies: RequestHandler = (req, _res, next) => {
   next(httpErrors.unsupportedMediaType(req.headers['content-type'] ?? ''));
 };
 
-// Flagsmith's middleware marks every API response uncacheable so that proxies never serve stale flags.
 const neverCache: RequestHandler = (_req, res, next) => {
-  res.set({ 'Cache-Control': 'max-age=0, no-cache, no-store, must-revalidate, private', Pragma: 'no-cache' });
+  res.set(neverCacheHeaders);
   next();
 };
 
-/** Opens the access log now, so that an unwritable ACCESS_LOG_LOCATION stops start-up instead of a later crash. */
-function openLogFile(location: string): number {
-  try {
-    mkdirSync(path.dirname(location), { recursive: true });
-    return openSync(location, 'a');
-  } catch (error) {
-    throw invalidVariable(
-      'ACCESS_LOG_LOCATION',
-      location,
-      `- or a writable file path (${(error as Error).message})`,
-    );
-  }
-}
-
-function accessLog(location: string | undefined): RequestHandler | undefined {
-  if (!location) return undefined;
-  const destination = pino.destination({ fd: location === '-' ? 1 : openLogFile(location), sync: false });
-  return pinoHttp({ logger: pino({ base: null }, destination), quietReqLogger: true });
+export interface BuildAppOptions {
+  /** Shared with the dispatcher's lean lane; built from the settings when absent. */
+  readonly edge?: HttpEdge;
 }
 
 /**
  * Builds the Express app from an already-wired context. It does not listen: server.ts does, and tests
  * drive the app in-process.
  */
-export function buildApp(ctx: AppContext): Express {
+export function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Express {
+  const edge = options.edge ?? createHttpEdge(ctx.settings);
   const { settings } = ctx;
   const app = express();
   app.disable('x-powered-by');
@@ -62,11 +45,8 @@ export function buildApp(ctx: AppContext): Express {
   // from X-Forwarded-For, and never from a header a client could set directly.
   app.set('trust proxy', settings.numProxies);
 
-  const log = accessLog(settings.accessLogLocation);
-  if (log) app.use(log);
-  // Self-hosted installs often run on plain HTTP inside a private network: upgrading sub-requests to
-  // HTTPS there would break the init page's stylesheet and form.
-  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  if (edge.accessLog) app.use(edge.accessLog);
+  app.use(edge.securityMiddleware);
   if (settings.enableGzipCompression) {
     // Loaded only when switched on: it is a start-up cost that most deployments (behind a proxy) skip.
     const compression = createRequire(import.meta.url)('compression') as typeof compressionMiddleware;
@@ -81,7 +61,7 @@ export function buildApp(ctx: AppContext): Express {
   const api = express.Router();
   api.use(neverCache);
   api.use(rejectUnparsableBodies);
-  api.use(express.json({ limit: settings.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
+  api.use(edge.jsonBody);
   api.use(express.urlencoded({ limit: settings.bodyLimitBytes, extended: false }));
   api.use(ctx.auth.identify);
   for (const mount of ctx.routes.in('api')) api.use(mount.path, mount.router);
@@ -90,4 +70,20 @@ export function buildApp(ctx: AppContext): Express {
   app.use(notFoundHandler);
   app.use(errorHandler(ctx.logger));
   return app;
+}
+
+export interface RequestHandlerOptions {
+  /** Exact paths answered without Express, besides those the slices put on `ctx.routes` (tests). */
+  readonly lanes?: readonly LeanRoute[];
+}
+
+/**
+ * What the server listens with: the dispatcher, with the lean lanes answered beside Express and the Express app
+ * behind them, both built on one edge.
+ */
+export function buildRequestHandler(ctx: AppContext, options: RequestHandlerOptions = {}): RequestListener {
+  const edge = createHttpEdge(ctx.settings);
+  const fallback = buildApp(ctx, { edge });
+  const lanes = [...ctx.routes.leanRoutes(), ...(options.lanes ?? [])];
+  return createDispatcher({ lanes, fallback, edge, logger: ctx.logger });
 }

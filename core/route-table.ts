@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import type { LeanRoute } from './http/lean-route.js';
 
 /**
  * - `api`: under `/api/v1`, after body parsing and identification (every route sees `req.principal`).
@@ -21,6 +22,7 @@ export interface RouteMount {
  */
 export class RouteTable {
   readonly #mounts: RouteMount[] = [];
+  readonly #lean: { owner: string; route: LeanRoute }[] = [];
 
   mount(owner: string, scope: MountScope, path: string, router: Router): void {
     if (!path.startsWith('/')) throw new Error(`${owner}: mount path "${path}" must start with /`);
@@ -29,5 +31,19 @@ export class RouteTable {
 
   in(scope: MountScope): readonly RouteMount[] {
     return this.#mounts.filter((mount) => mount.scope === scope);
+  }
+
+  /**
+   * An exact path answered on the dispatcher's lean lane, before Express (the SDK endpoints): the same edge
+   * (security headers, host check, access log) but no middleware chain. One owner per path.
+   */
+  lean(owner: string, route: LeanRoute): void {
+    const taken = this.#lean.find((entry) => entry.route.path === route.path);
+    if (taken) throw new Error(`${owner}: the lean path ${route.path} belongs to ${taken.owner} already`);
+    this.#lean.push({ owner, route });
+  }
+
+  leanRoutes(): readonly LeanRoute[] {
+    return this.#lean.map((entry) => entry.route);
   }
 }

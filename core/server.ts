@@ -1,7 +1,7 @@
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import type { Express } from 'express';
-import { loadSettings } from '../config/settings.js';
+import { type HttpTimeouts, loadSettings } from '../config/settings.js';
+import { startupWarnings } from '../config/startup-warnings.js';
 import { openDatabase } from '../db/database.js';
 import type { AppContext } from './app-context.js';
 import { StartupError, StartupErrorCode } from './errors/startup-error.js';
@@ -13,13 +13,36 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** A node server bounded by the HTTP_*_TIMEOUT_SECONDS settings. */
+export function createBoundedServer(handler: RequestListener, timeouts: HttpTimeouts): Server {
+  const headersTimeout = timeouts.headersSeconds * 1000;
+  const requestTimeout = timeouts.requestSeconds * 1000;
+  return createServer(
+    {
+      headersTimeout,
+      requestTimeout,
+      keepAliveTimeout: timeouts.keepAliveSeconds * 1000,
+      // Node sweeps for overdue requests every 30 s by default, which would let a slow client outlive a 10 s
+      // bound by up to half a minute.
+      connectionsCheckingInterval: Math.min(1000, headersTimeout / 2),
+    },
+    handler,
+  );
+}
+
 /**
- * Listens on `port` and returns a stop() that shuts down gracefully: no new connections, in-flight requests
- * finish (within a deadline), then the context's pool and caches are released.
+ * Listens on `port` with `handler` (the dispatcher from buildRequestHandler(), or any node request handler such
+ * as an Express app) and returns a stop() that shuts down gracefully: no new connections, in-flight requests on
+ * either lane finish (within a deadline), then the context's pool and caches are released.
  */
-export async function serve(app: Express, ctx: AppContext, port: number): Promise<RunningServer> {
+export async function serve(handler: RequestListener, ctx: AppContext, port: number): Promise<RunningServer> {
   const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(port, (error?: Error) => (error ? reject(error) : resolve(listening)));
+    const listening = createBoundedServer(handler, ctx.settings.timeouts);
+    listening.once('error', reject);
+    listening.listen(port, () => {
+      listening.off('error', reject);
+      resolve(listening);
+    });
   }).catch((error: NodeJS.ErrnoException) => {
     throw new StartupError(
       StartupErrorCode.listenFailed,
@@ -31,13 +54,16 @@ export async function serve(app: Express, ctx: AppContext, port: number): Promis
   });
   let stopping: Promise<void> | undefined;
   const stop = () => {
-    // Idle keep-alive sockets are closed at once so that they do not hold the process open; busy ones are
-    // closed by Node as soon as their response is sent.
+    // Idle keep-alive sockets are closed at once so that they do not hold the process open, and busy ones as
+    // soon as their response has gone: otherwise each would wait out its keep-alive timeout or the deadline.
     stopping ??= new Promise<void>((resolve) => {
       const deadline = setTimeout(() => server.closeAllConnections(), shutdownGraceMs);
       deadline.unref();
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      sweep.unref();
       server.close(() => {
         clearTimeout(deadline);
+        clearInterval(sweep);
         resolve();
       });
       server.closeIdleConnections();
@@ -58,14 +84,14 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   const opening = openDatabase(settings.database);
   // A failure is reported at `await opening` below; this only stops it counting as unhandled meanwhile.
   opening.catch(() => undefined);
-  const [{ buildApp }, { composeContext, disposeContext }] = await Promise.all([
+  const [{ buildRequestHandler }, { composeContext, disposeContext }] = await Promise.all([
     import('./app.js'),
     import('./compose.js'),
   ]);
   const ctx = await composeContext(settings, { database: await opening });
   let running: RunningServer;
   try {
-    running = await serve(buildApp(ctx), ctx, settings.port);
+    running = await serve(buildRequestHandler(ctx), ctx, settings.port);
   } catch (error) {
     // Close the database cleanly even when start-up fails half-way (the embedded one is a folder of files).
     await disposeContext(ctx);
@@ -78,8 +104,9 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
       env: settings.env,
       startupMs: Math.round(performance.now()),
     },
-    `Vexil listening on port ${settings.port}`,
+    `Vexil listening on http://localhost:${settings.port}`,
   );
+  for (const warning of startupWarnings(settings)) ctx.logger.warn(warning);
   if (!(await ctx.users.superuserExists())) {
     ctx.logger.info(
       `No superuser yet: open http://localhost:${settings.port}/api/v1/users/config/init/ or run npm run createsuperuser`,

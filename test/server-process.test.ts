@@ -19,6 +19,7 @@ describe('the server process', function () {
     ['DATABASE_URL', 'nonsense'],
     ['LOG_LEVEL', 'LOUD'],
     ['ENABLE_GZIP_COMPRESSION', 'sometimes'],
+    ['HTTP_REQUEST_TIMEOUT_SECONDS', '0'],
   ] as const) {
     it(`refuses to start with ${variable}=${value}, naming the variable in one line`, async () => {
       const result = await runEntry('core/server.ts', [], {
@@ -104,7 +105,19 @@ describe('the server process', function () {
     } finally {
       assert.equal(await first.stop(), 0, 'SIGTERM ends the process cleanly');
     }
+    // Not a terminal: the application log stays JSON, one object per line, and the start-up line says where to go.
+    const logLines = first
+      .output()
+      .stderr.trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { msg?: string; port?: number });
+    const listening = logLines.find((line) => line.msg?.startsWith('Vexil listening'));
+    assert.equal(listening?.msg, `Vexil listening on http://localhost:${new URL(first.baseUrl).port}`);
     assert.match(first.output().stderr, /DJANGO_SECRET_KEY is not set: generated one/);
+    assert.ok(
+      logLines.some((line) => line.msg?.startsWith('DJANGO_ALLOWED_HOSTS is *: any Host header is accepted')),
+      'the default DJANGO_ALLOWED_HOSTS is warned about at start-up',
+    );
     assert.match(
       first.output().stderr,
       /No superuser yet: open http:\/\/localhost:\d+\/api\/v1\/users\/config\/init\//,

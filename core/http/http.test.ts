@@ -111,6 +111,56 @@ describe('deployment settings that shape requests', () => {
     });
   });
 
+  it('refuses a Host that is no host name at all, as Django does, even with DJANGO_ALLOWED_HOSTS=*', async () => {
+    const refusedHosts = [
+      'allowed.example, evil.example',
+      'allowed.example evil.example',
+      'user@allowed.example',
+      'allowed.example/path',
+      'allowed_example.com',
+      'allowed.example:80x',
+      '[::1',
+    ];
+    await withTestApp({}, async (anyHost) => {
+      for (const host of refusedHosts) {
+        const refused = await request(anyHost.app).get('/health/liveness/').set('Host', host);
+        assert.equal(refused.status, 400, host);
+        assert.deepEqual(refused.body, { detail: 'Invalid HTTP_HOST header.' });
+      }
+      for (const host of [
+        'Flags.Example.COM',
+        'flags.example.com.',
+        '127.0.0.1:8000',
+        '[::1]:8000',
+        'localhost',
+      ]) {
+        assert.equal(
+          (await request(anyHost.app).get('/health/liveness/').set('Host', host)).status,
+          200,
+          host,
+        );
+      }
+    });
+    await withTestApp({ DJANGO_ALLOWED_HOSTS: 'allowed.example' }, async (listed) => {
+      const first = await request(listed.app)
+        .get('/health/liveness/')
+        .set('Host', 'allowed.example, evil.example');
+      assert.equal(first.status, 400, 'a list is refused even when its first entry is allowed');
+      const dotted = await request(listed.app).get('/health/liveness/').set('Host', 'allowed.example.:443');
+      assert.equal(dotted.status, 200, 'a fully-qualified name with its trailing dot is the same host');
+    });
+    await withTestApp(
+      { DJANGO_ALLOWED_HOSTS: 'allowed.example', USE_X_FORWARDED_HOST: 'true' },
+      async (proxied) => {
+        const forwarded = await request(proxied.app)
+          .get('/health/liveness/')
+          .set('Host', 'allowed.example')
+          .set('X-Forwarded-Host', 'allowed.example, evil.example');
+        assert.equal(forwarded.status, 400, 'X-Forwarded-Host is taken whole, as Django takes it');
+      },
+    );
+  });
+
   it('ALLOWED_ADMIN_IP_ADDRESSES keeps other addresses away from /admin/', async () => {
     await withTestApp({ ALLOWED_ADMIN_IP_ADDRESSES: '127.0.0.1' }, async (allowed) => {
       // No console is mounted yet, so an allowed caller reaches the 404 behind the guard.

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Request, RequestHandler } from 'express';
 import type { Settings } from '../../config/settings.js';
 import { httpErrors } from './http-error.js';
@@ -9,11 +10,24 @@ export function clientIp(req: Request): string {
   return req.ip ?? req.socket.remoteAddress ?? 'unknown';
 }
 
-/** Django's get_host(): X-Forwarded-Host only when USE_X_FORWARDED_HOST says the proxy sets it. */
-export function requestHost(req: Request, settings: OriginSettings): string {
+/**
+ * Django's _get_raw_host(): X-Forwarded-Host only when USE_X_FORWARDED_HOST says the proxy sets it. The value is
+ * taken whole, as Django takes it: a list such as `allowed.example, evil.example` is not a host and is refused
+ * by hostIsValid(), rather than trimmed to whichever entry happens to come first.
+ */
+export function requestHost(req: Pick<IncomingMessage, 'headers'>, settings: OriginSettings): string {
   const forwarded = settings.useXForwardedHost ? req.headers['x-forwarded-host'] : undefined;
-  const raw = (Array.isArray(forwarded) ? forwarded[0] : forwarded) ?? req.headers.host ?? '';
-  return raw.split(',')[0]?.trim() ?? '';
+  const raw = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded) ?? req.headers.host ?? '';
+  return raw.trim();
+}
+
+// Django's host_validation_re: a name of letters, digits, dots and hyphens, or a bracketed IPv6 literal, then
+// an optional port. Anything else (commas, spaces, user-info, paths) is refused even with ALLOWED_HOSTS `*`.
+const hostPattern = /^([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(:[0-9]+)?$/i;
+
+/** Whether Django's split_domain_port() would find a domain in `host` (an absent Host is left to the allow-list). */
+function hostIsValid(host: string): boolean {
+  return host === '' || hostPattern.test(host);
 }
 
 /**
@@ -66,9 +80,12 @@ export function isTrustedOrigin(origin: string, trusted: readonly string[]): boo
 
 /** Matches Django's ALLOWED_HOSTS rules: `*`, exact names, and `.example.com` for a domain and its subdomains. */
 export function isAllowedHost(host: string, allowed: readonly string[]): boolean {
+  if (host === '' || !hostPattern.test(host)) return false;
   const name = host
     .replace(/:\d+$/, '')
     .replace(/^\[(.*)\]$/, '$1')
+    // Django drops one trailing dot: `example.com.` is the fully-qualified spelling of `example.com`.
+    .replace(/\.$/, '')
     .toLowerCase();
   return allowed.some((pattern) => {
     const p = pattern.toLowerCase();
@@ -78,13 +95,28 @@ export function isAllowedHost(host: string, allowed: readonly string[]): boolean
   });
 }
 
-/** DJANGO_ALLOWED_HOSTS: refuse requests whose Host header names a site we do not serve. */
-export function allowedHostsGuard(settings: OriginSettings): RequestHandler {
+/**
+ * DJANGO_ALLOWED_HOSTS as a predicate over the raw request, shared by both lanes of the dispatcher. The last
+ * accepted host is remembered: nearly every request of a deployment names the same one.
+ */
+export function hostChecker(settings: OriginSettings): (req: Pick<IncomingMessage, 'headers'>) => boolean {
   const allowAll = settings.allowedHosts.includes('*');
-  return (req, _res, next) => {
-    if (allowAll || isAllowedHost(requestHost(req, settings), settings.allowedHosts)) return next();
-    return next(httpErrors.badRequest('Invalid HTTP_HOST header.'));
+  let lastAccepted: string | undefined;
+  return (req) => {
+    const host = requestHost(req, settings);
+    if (host === lastAccepted) return true;
+    const accepted = allowAll ? hostIsValid(host) : isAllowedHost(host, settings.allowedHosts);
+    if (accepted) lastAccepted = host;
+    return accepted;
   };
+}
+
+export const invalidHostError = () => httpErrors.badRequest('Invalid HTTP_HOST header.');
+
+/** DJANGO_ALLOWED_HOSTS: refuse requests whose Host header names a site we do not serve, or is no host at all. */
+export function allowedHostsGuard(settings: OriginSettings): RequestHandler {
+  const accepts = hostChecker(settings);
+  return (req, _res, next) => (accepts(req) ? next() : next(invalidHostError()));
 }
 
 /**
