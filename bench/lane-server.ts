@@ -30,7 +30,7 @@ async function start(): Promise<{ server: Server; stop: () => Promise<void> }> {
   if (mode === 'bare') return listenBare(contentHeaders);
   if (mode === 'bare-edge-headers') {
     const edge = createHttpEdge(loadSettings({ ENV: 'test', DJANGO_SECRET_KEY: 'bench' }));
-    const headers = Object.entries({ ...edge.securityHeaders, ...neverCacheHeaders }).flat();
+    const headers = Object.entries({ ...edge.securityHeaders(benchPath), ...neverCacheHeaders }).flat();
     contentHeaders[1] = 'application/json; charset=utf-8';
     return listenBare([...headers, ...contentHeaders]);
   }

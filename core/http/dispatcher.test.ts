@@ -230,20 +230,38 @@ describe('the lean lane and the Express lane agree', () => {
     });
   }
 
-  it('sends exactly the security headers helmet sends, and the never-cache headers, on the lean lane', async () => {
+  it("sends Flagsmith's security headers on API answers, on both lanes, and helmet's on pages", async () => {
     const lean = await request(lanes.lean).get(twinPath);
-    const health = await request(lanes.express).get('/health/liveness/');
-    const securityHeaders = Object.keys(createHttpEdge(t.settings).securityHeaders).map((name) =>
-      name.toLowerCase(),
-    );
-    assert.ok(securityHeaders.includes('content-security-policy'));
-    assert.ok(securityHeaders.includes('strict-transport-security'));
-    for (const name of securityHeaders) assert.equal(lean.headers[name], health.headers[name], name);
-    assert.equal(lean.headers['x-powered-by'], undefined);
-    assert.equal(lean.headers['cache-control'], 'max-age=0, no-cache, no-store, must-revalidate, private');
-    assert.equal(lean.headers.pragma, 'no-cache');
-    assert.equal(lean.headers['content-type'], 'application/json; charset=utf-8');
+    const viaExpress = await request(lanes.express).get(twinPath);
+    for (const response of [lean, viaExpress]) {
+      assert.equal(response.headers['x-content-type-options'], 'nosniff');
+      assert.equal(response.headers['x-frame-options'], 'DENY');
+      assert.equal(response.headers['referrer-policy'], 'same-origin');
+      assert.equal(response.headers['cross-origin-opener-policy'], 'same-origin');
+      assert.equal(response.headers['content-security-policy'], undefined, 'JSON needs no page policy');
+      assert.equal(response.headers['x-powered-by'], undefined);
+      assert.equal(
+        response.headers['cache-control'],
+        'max-age=0, no-cache, no-store, must-revalidate, private',
+      );
+      assert.equal(response.headers.pragma, 'no-cache');
+      assert.equal(response.headers['content-type'], 'application/json; charset=utf-8');
+    }
     assert.deepEqual(lean.body, document);
+
+    const page = await request(lanes.express).get('/health/liveness/');
+    const pageHeaders = Object.keys(createHttpEdge(t.settings).securityHeaders('/health/liveness/'));
+    assert.ok(pageHeaders.includes('Content-Security-Policy'));
+    assert.ok(pageHeaders.includes('Strict-Transport-Security'));
+    for (const name of pageHeaders) assert.ok(page.headers[name.toLowerCase()], name);
+    const initPage = await request(lanes.express).get('/api/v1/users/config/init/');
+    assert.match(initPage.headers['content-type'] ?? '', /^text\/html/);
+    assert.match(
+      initPage.headers['content-security-policy'] ?? '',
+      /default-src 'self'/,
+      'an HTML page under /api/v1 keeps its CSP',
+    );
+    assert.equal(initPage.headers['x-frame-options'], 'SAMEORIGIN');
   });
 
   it('writes access-log lines of the same shape', async () => {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import type { Logger } from '../logging/logger.js';
-import { apiPrefix, type HttpEdge, neverCacheHeaders } from './http-edge.js';
+import { type HttpEdge, isApiPath, neverCacheHeaders } from './http-edge.js';
 import { HttpError, httpErrors } from './http-error.js';
 import {
   type LeanEdge,
@@ -26,6 +26,11 @@ interface CompiledRoute {
   readonly handlers: ReadonlyMap<string, LeanHandler>;
   readonly allow: string;
   readonly edge: LeanEdge;
+  /**
+   * A refused host gets the security headers only: on the Express lane the host guard answers before the
+   * /api/v1 router has set the never-cache ones.
+   */
+  readonly refusalEdge: LeanEdge;
 }
 
 const noop = () => undefined;
@@ -47,18 +52,20 @@ function compile(route: LeanRoute, edge: HttpEdge): CompiledRoute {
   if (handlers.has('GET')) handlers.set('HEAD', handlers.get('GET') as LeanHandler);
   // The same Allow list route() gives an Express path.
   const allow = [...handlers.keys(), 'OPTIONS'].join(', ');
-  const headers = route.path.startsWith(apiPrefix)
-    ? flatten(edge.securityHeaders, neverCacheHeaders)
-    : flatten(edge.securityHeaders);
+  const headers = isApiPath(route.path)
+    ? flatten(edge.securityHeaders(route.path), neverCacheHeaders)
+    : flatten(edge.securityHeaders(route.path));
+  const leanEdge = (list: string[]): LeanEdge => ({
+    headers: list,
+    compression: edge.compression,
+    recordHeaders: !!edge.accessLog,
+    jsonBody: edge.jsonBody,
+  });
   return {
     handlers,
     allow,
-    edge: {
-      headers,
-      compression: edge.compression,
-      recordHeaders: !!edge.accessLog,
-      jsonBody: edge.jsonBody,
-    },
+    edge: leanEdge(headers),
+    refusalEdge: leanEdge(flatten(edge.securityHeaders(route.path))),
   };
 }
 
@@ -74,15 +81,6 @@ export function createDispatcher(options: DispatcherOptions): RequestListener {
     if (routes.has(lane.path)) throw new Error(`lean route registered twice: ${lane.path}`);
     routes.set(lane.path, compile(lane, edge));
   }
-  // A refused host gets the security headers only: on the Express lane the host guard answers before the
-  // /api/v1 router has set the never-cache ones.
-  const refusalEdge: LeanEdge = {
-    headers: flatten(edge.securityHeaders),
-    compression: edge.compression,
-    recordHeaders: !!edge.accessLog,
-    jsonBody: edge.jsonBody,
-  };
-
   const fail = (exchange: LeanExchange, error: unknown) => {
     if (exchange.res.headersSent) {
       exchange.res.destroy();
@@ -109,7 +107,7 @@ export function createDispatcher(options: DispatcherOptions): RequestListener {
       edge.accessLog(req, res, noop);
     }
     if (!edge.acceptsHost(req)) {
-      new LeanExchange(req, res, pathname, query, refusalEdge).sendError(invalidHostError());
+      new LeanExchange(req, res, pathname, query, route.refusalEdge).sendError(invalidHostError());
       return;
     }
     const exchange = new LeanExchange(req, res, pathname, query, route.edge);

@@ -62,11 +62,16 @@ describe('HTTP behaviour common to every route', () => {
     assert.ok(response.body.detail);
   });
 
-  it('sets security headers and marks API responses uncacheable', async () => {
+  it("sets Flagsmith's security headers on API answers, helmet's on pages, and marks API responses uncacheable", async () => {
     const response = await request(t.app).get('/api/v1/auth/users/me/');
     assert.equal(response.headers['x-content-type-options'], 'nosniff');
-    assert.ok(response.headers['content-security-policy']);
+    assert.equal(response.headers['x-frame-options'], 'DENY');
+    assert.equal(response.headers['referrer-policy'], 'same-origin');
+    assert.equal(response.headers['content-security-policy'], undefined);
     assert.equal(response.headers['x-powered-by'], undefined);
+    const page = await request(t.app).get('/health/liveness/');
+    assert.match(page.headers['content-security-policy'] ?? '', /default-src 'self'/);
+    assert.equal(page.headers['cache-control'], undefined);
     assert.equal(
       response.headers['cache-control'],
       'max-age=0, no-cache, no-store, must-revalidate, private',

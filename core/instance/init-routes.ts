@@ -5,6 +5,7 @@ import { permissions } from '../auth/permission.js';
 import { DomainError, ErrorCode, ValidationError } from '../errors/domain-error.js';
 import { toHttpError } from '../http/error-mapper.js';
 import { escapeHtml, loadTemplate } from '../http/html-template.js';
+import { pageSecurityMiddleware } from '../http/http-edge.js';
 import { httpErrors } from '../http/http-error.js';
 import { isTrustedOrigin, normalisedOrigin, requestOrigin } from '../http/request-origin.js';
 import { route } from '../http/routes.js';
@@ -114,6 +115,8 @@ export function initRoutes({ settings, users, instance }: InitRoutesDeps): Route
   const renderMessage = (res: Response, status: number, title: string, message: string) =>
     res.status(status).type('html').send(messagePage({ title, message }));
 
+  // The one HTML page under /api/v1/: it gets the page policies (a CSP above all), not the API's headers.
+  router.use('/users/config/init/', pageSecurityMiddleware);
   route(router, '/users/config/init/', {
     get: {
       permission: permissions.allowAny,
