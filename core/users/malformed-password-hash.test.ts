@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { randomBytes, scryptSync } from 'node:crypto';
 import request from 'supertest';
 import { withTestApp } from '../../test/support/test-app.js';
 import { hashPassword, unusablePasswordHash, verifyPassword } from './password-hasher.js';
@@ -17,6 +18,21 @@ describe('stored password hashes that are malformed', () => {
     const encoded = parts.join('$');
     assert.equal(await verifyPassword(secret, encoded), true);
     assert.equal(await verifyPassword(`${secret} `, encoded), false);
+  });
+
+  it('verify hashes made with other scrypt parameters, since the parameters travel with the hash', async () => {
+    const salt = randomBytes(16);
+    const key = scryptSync(secret.normalize('NFKC'), salt, 64, { N: 1024, r: 4, p: 2 });
+    const encoded = ['scrypt', 1024, 4, 2, salt.toString('base64'), key.toString('base64')].join('$');
+    assert.equal(await verifyPassword(secret, encoded), true);
+    assert.equal(await verifyPassword('another password', encoded), false);
+  });
+
+  it('the hash spent on unknown users costs what a real one does', async () => {
+    // Otherwise a login for an unknown email would answer faster and reveal that it does not exist.
+    const [algorithm, n, r, p, salt, hash] = unusablePasswordHash.split('$');
+    assert.deepEqual([algorithm, n, r, p], parts.slice(0, 4));
+    assert.ok(salt && hash, 'a salt and a hash are present, so scrypt really runs');
   });
 
   it('match no password when a part is missing, empty or garbled, and never throw', async () => {
