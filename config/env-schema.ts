@@ -73,4 +73,21 @@ export const envTypes = {
     }),
     expected: 'a comma-separated list of origins such as https://flags.example.com or https://*.example.com',
   } satisfies VariableType<string[]>,
+  /** CORS_ALLOWED_ORIGINS: `*`, or exact http(s) origins (scheme, host and port; no paths, no wildcards). */
+  corsOriginList: {
+    schema: z.string().transform((raw, context) => {
+      const items = raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+      for (const item of items) {
+        if (item !== '*' && (!/^https?:\/\/[^/?#*\s]+$/i.test(item) || !URL.canParse(item))) {
+          context.addIssue({ code: 'custom', message: item });
+          return z.NEVER;
+        }
+      }
+      return items;
+    }),
+    expected: '* or a comma-separated list of origins such as https://app.example.com',
+  } satisfies VariableType<string[]>,
 } as const;

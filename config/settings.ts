@@ -49,6 +49,8 @@ export interface Settings {
   readonly allowedAdminIpAddresses: readonly string[];
   readonly allowedHosts: readonly string[];
   readonly csrfTrustedOrigins: readonly string[];
+  /** Origins whose pages may call the API from a browser; `*` (the default) for all, as Flagsmith allows. */
+  readonly corsAllowedOrigins: readonly string[];
   readonly axes: {
     readonly onlyUserFailures: boolean;
     readonly failureLimit: number;
@@ -258,6 +260,7 @@ export function loadSettings(env: Environment, cwd: string = process.cwd()): Set
     allowedAdminIpAddresses: parse(env, envTypes.list, [], 'ALLOWED_ADMIN_IP_ADDRESSES'),
     allowedHosts: parse(env, envTypes.list, ['*'], 'DJANGO_ALLOWED_HOSTS'),
     csrfTrustedOrigins: parse(env, envTypes.originList, [], 'DJANGO_CSRF_TRUSTED_ORIGINS'),
+    corsAllowedOrigins: parse(env, envTypes.corsOriginList, ['*'], 'CORS_ALLOWED_ORIGINS'),
     axes: {
       onlyUserFailures: parse(env, envTypes.boolean, true, 'AXES_ONLY_USER_FAILURES'),
       failureLimit: parse(env, envTypes.count(1), 10, 'AXES_FAILURE_LIMIT'),

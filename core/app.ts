@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type compressionMiddleware from 'compression';
 import express, { type Express, type RequestHandler } from 'express';
 import type { AppContext } from './app-context.js';
+import { corsMiddleware } from './http/cors.js';
 import { createDispatcher } from './http/dispatcher.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { publicDir } from './http/html-template.js';
@@ -53,6 +54,7 @@ export function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Expres
     app.use(compression());
   }
   app.use(allowedHostsGuard(settings));
+  app.use(corsMiddleware(edge.cors));
 
   app.use('/admin', adminIpGuard(settings));
   app.use('/static', express.static(publicDir, { index: false, maxAge: '1h' }));

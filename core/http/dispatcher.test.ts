@@ -172,6 +172,17 @@ const exchanges: [string, Exchange][] = [
   ],
   ['an oversized body', (client) => client.post(echoPath).send({ padding: 'x'.repeat(1024 * 1024) })],
   ['a refused host', (client) => client.get(twinPath).set('Host', 'evil.example')],
+  ['a cross-origin request', (client) => client.get(twinPath).set('Origin', 'https://app.example')],
+  [
+    'a CORS preflight',
+    (client) =>
+      client
+        .options(twinPath)
+        .set('Origin', 'https://app.example')
+        .set('Access-Control-Request-Method', 'GET')
+        .set('Access-Control-Request-Headers', 'x-environment-key'),
+  ],
+  ['OPTIONS with an Origin', (client) => client.options(twinPath).set('Origin', 'https://app.example')],
   [
     'a Host that is not a host',
     (client) => client.get(twinPath).set('Host', 'allowed.example, evil.example'),
@@ -195,6 +206,9 @@ const expectedStatus: Record<string, number> = {
   'a body that is not JSON': 415,
   'an oversized body': 413,
   'a refused host': 400,
+  'a cross-origin request': 200,
+  'a CORS preflight': 200,
+  'OPTIONS with an Origin': 200,
   'a Host that is not a host': 400,
 };
 

@@ -31,6 +31,10 @@ interface CompiledRoute {
    * /api/v1 router has set the never-cache ones.
    */
   readonly refusalEdge: LeanEdge;
+  /** The route's edge with `Access-Control-Allow-Origin` added, per value it can take (`*`, or each listed origin). */
+  readonly corsEdges: ReadonlyMap<string, LeanEdge>;
+  /** A preflight's answer: security headers (no never-cache: the Express lane answers it before the API router). */
+  readonly preflightEdge: LeanEdge;
 }
 
 const noop = () => undefined;
@@ -52,20 +56,27 @@ function compile(route: LeanRoute, edge: HttpEdge): CompiledRoute {
   if (handlers.has('GET')) handlers.set('HEAD', handlers.get('GET') as LeanHandler);
   // The same Allow list route() gives an Express path.
   const allow = [...handlers.keys(), 'OPTIONS'].join(', ');
+  const vary = edge.cors.variesByOrigin ? ['Vary', 'Origin'] : [];
+  const security = flatten(edge.securityHeaders(route.path));
   const headers = isApiPath(route.path)
-    ? flatten(edge.securityHeaders(route.path), neverCacheHeaders)
-    : flatten(edge.securityHeaders(route.path));
+    ? [...security, ...vary, ...flatten(neverCacheHeaders)]
+    : [...security, ...vary];
   const leanEdge = (list: string[]): LeanEdge => ({
     headers: list,
     compression: edge.compression,
     recordHeaders: !!edge.accessLog,
     jsonBody: edge.jsonBody,
   });
+  const allowOrigins = edge.cors.variesByOrigin ? edge.cors.listedOrigins : ['*'];
   return {
     handlers,
     allow,
     edge: leanEdge(headers),
-    refusalEdge: leanEdge(flatten(edge.securityHeaders(route.path))),
+    refusalEdge: leanEdge(security),
+    corsEdges: new Map(
+      allowOrigins.map((value) => [value, leanEdge([...headers, 'Access-Control-Allow-Origin', value])]),
+    ),
+    preflightEdge: leanEdge([...security, ...vary]),
   };
 }
 
@@ -110,12 +121,22 @@ export function createDispatcher(options: DispatcherOptions): RequestListener {
       new LeanExchange(req, res, pathname, query, route.refusalEdge).sendError(invalidHostError());
       return;
     }
-    const exchange = new LeanExchange(req, res, pathname, query, route.edge);
+    const allowOrigin = edge.cors.allowOrigin(req.headers.origin);
+    if (edge.cors.isPreflight(req)) {
+      const preflight = new LeanExchange(req, res, pathname, query, route.preflightEdge);
+      preflight.sendEmpty(200, allowOrigin === undefined ? {} : preflightHeaders(edge, allowOrigin));
+      return;
+    }
+    const leanEdge =
+      allowOrigin === undefined ? route.edge : (route.corsEdges.get(allowOrigin) ?? route.edge);
+    const exchange = new LeanExchange(req, res, pathname, query, leanEdge);
     const method = req.method ?? 'GET';
     const handler = route.handlers.get(method);
     if (!handler) {
-      if (method === 'OPTIONS') exchange.sendEmpty(200, { Allow: route.allow });
-      else exchange.sendError(withAllow(httpErrors.methodNotAllowed(method), route.allow));
+      if (method === 'OPTIONS') {
+        const cors = allowOrigin === undefined ? {} : edge.cors.preflightHeaders;
+        exchange.sendEmpty(200, { ...cors, Allow: route.allow });
+      } else exchange.sendError(withAllow(httpErrors.methodNotAllowed(method), route.allow));
       return;
     }
     try {
@@ -143,6 +164,10 @@ export function createDispatcher(options: DispatcherOptions): RequestListener {
     if (route) serveLean(route, req, res, pathname, mark === -1 ? '' : url.slice(mark + 1));
     else fallback(req, res);
   };
+}
+
+function preflightHeaders(edge: HttpEdge, allowOrigin: string): Record<string, string> {
+  return { 'Access-Control-Allow-Origin': allowOrigin, ...edge.cors.preflightHeaders };
 }
 
 function withAllow(error: HttpError, allow: string): HttpError {

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Settings } from '../../config/settings.js';
 import { invalidVariable } from '../errors/startup-error.js';
+import { CorsPolicy } from './cors.js';
 import { hostChecker } from './request-origin.js';
 
 /** Middleware in node's own terms, so that the Express lane and the lean lane can run the same instance. */
@@ -78,6 +79,8 @@ export interface HttpEdge {
   readonly jsonBody: RawMiddleware;
   /** DJANGO_ALLOWED_HOSTS and Django's host syntax. */
   readonly acceptsHost: (req: IncomingMessage) => boolean;
+  /** CORS_ALLOWED_ORIGINS. */
+  readonly cors: CorsPolicy;
 }
 
 type EdgeSettings = Pick<
@@ -88,6 +91,7 @@ type EdgeSettings = Pick<
   | 'allowedHosts'
   | 'useXForwardedHost'
   | 'secureProxySslHeader'
+  | 'corsAllowedOrigins'
 >;
 
 /** Opens the access log now, so that an unwritable ACCESS_LOG_LOCATION stops start-up instead of a later crash. */
@@ -152,5 +156,6 @@ export function createHttpEdge(settings: EdgeSettings): HttpEdge {
     compression: settings.enableGzipCompression,
     jsonBody: express.json({ limit: settings.bodyLimitBytes, type: [...jsonBodyTypes] }) as RawMiddleware,
     acceptsHost: hostChecker(settings),
+    cors: new CorsPolicy(settings.corsAllowedOrigins),
   };
 }
