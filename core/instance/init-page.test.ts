@@ -134,3 +134,35 @@ describe('first-run page with JSON and concurrent posts', () => {
     });
   });
 });
+
+describe("what Flagsmith's dashboard reads on load", () => {
+  it('GET /version/ says self-hosted, and whether anyone has signed up and signed in', async () => {
+    await withTestApp({}, async (t) => {
+      const fresh = await request(t.app).get('/version/');
+      assert.equal(fresh.status, 200);
+      assert.equal(fresh.body.is_saas, false);
+      assert.equal(fresh.body.is_enterprise, false);
+      assert.equal(fresh.body.has_email_provider, false);
+      assert.match(fresh.body.image_tag, /^\d+\.\d+\.\d+/);
+      assert.deepEqual(fresh.body.self_hosted_data, { has_users: false, has_logins: false });
+
+      const user = { email: 'v@example.com', password: 'version pw 1', first_name: 'V', last_name: 'W' };
+      await request(t.app).post('/api/v1/auth/users/').send(user);
+      assert.deepEqual((await request(t.app).get('/version/')).body.self_hosted_data, {
+        has_users: true,
+        has_logins: false,
+      });
+      const login = await request(t.app).post('/api/v1/auth/login/').send(user);
+      assert.deepEqual((await request(t.app).get('/version/')).body.self_hosted_data, {
+        has_users: true,
+        has_logins: true,
+      });
+      const methods = await request(t.app)
+        .get('/api/v1/auth/mfa/user-active-methods/')
+        .set('Authorization', `Token ${login.body.key}`);
+      assert.equal(methods.status, 200);
+      assert.deepEqual(methods.body, []);
+      assert.equal((await request(t.app).get('/api/v1/auth/mfa/user-active-methods/')).status, 401);
+    });
+  });
+});

@@ -121,6 +121,11 @@ export function authRoutes({ users, auth, createPermission }: AuthRoutesDeps): R
     },
   });
 
+  // Flagsmith's dashboard asks which second factors the user has set up; none exist here, so it offers none.
+  route(router, '/mfa/user-active-methods/', {
+    get: { permission: signedIn, handle: (_req, res) => void res.json([]) },
+  });
+
   route(router, '/login/', {
     post: {
       permission: anyone,

@@ -197,6 +197,15 @@ export class UserService {
     await this.transactor.run((uow) => this.store.delete(uow, user.id));
   }
 
+  /** Whether anyone has an account, and whether anyone has signed in: the dashboard's first-run hints. */
+  async usage(scope: DataScope): Promise<{ hasUsers: boolean; hasLogins: boolean }> {
+    const [hasUsers, hasLogins] = await Promise.all([
+      this.store.anyUserExists(scope),
+      this.store.anyLoginRecorded(scope),
+    ]);
+    return { hasUsers, hasLogins };
+  }
+
   superuserExists(scope: DataScope = this.transactor.reads): Promise<boolean> {
     return this.store.superuserExists(scope);
   }

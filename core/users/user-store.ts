@@ -50,6 +50,10 @@ export class UserStore {
     return (await this.#users(scope).select('id').first()) !== undefined;
   }
 
+  async anyLoginRecorded(scope: DataScope): Promise<boolean> {
+    return (await this.#users(scope).whereNotNull('last_login').select('id').first()) !== undefined;
+  }
+
   async superuserExists(scope: DataScope): Promise<boolean> {
     return (await this.#users(scope).where({ is_superuser: true }).select('id').first()) !== undefined;
   }
@@ -112,9 +116,9 @@ export class UserStore {
   }
 
   /** Revokes every token of the user except `keep` (the one the request came with), e.g. after a password change. */
-  async deleteTokensOf(uow: UnitOfWork, userId: number, keep?: string): Promise<number> {
+  async deleteTokensOf(uow: UnitOfWork, userId: number, keep?: string): Promise<void> {
     const query = AuthTokenModel.query(uow.knex).where({ user_id: userId });
     if (keep !== undefined) query.whereNot({ key_hash: hashToken(keep) });
-    return await query.delete();
+    await query.delete();
   }
 }
