@@ -1,0 +1,134 @@
+import type { Knex } from 'knex';
+
+/**
+ * What organisations need beyond the sample-data tables: a subscription row (Flagsmith's dashboard reads
+ * one; self-hosted installs have the free plan), invites by email and by link, user groups with their
+ * members and group admins, and organisation master API keys. Column names follow Flagsmith's models.
+ */
+export async function up(knex: Knex): Promise<void> {
+  const uuid = () => knex.raw('gen_random_uuid()');
+
+  await knex.schema.alterTable('organisations', (table) => {
+    table.boolean('force_2fa').notNullable().defaultTo(false);
+  });
+  await knex.schema.alterTable('user_organisations', (table) => {
+    table.index(['organisation_id']);
+  });
+
+  // Flagsmith's Subscription; self-hosted organisations get the free plan's defaults.
+  await knex.schema.createTable('subscriptions', (table) => {
+    table.increments('id');
+    table.uuid('uuid').notNullable().unique().defaultTo(uuid());
+    table
+      .integer('organisation_id')
+      .notNullable()
+      .unique()
+      .references('organisations.id')
+      .onDelete('CASCADE');
+    table.text('subscription_id').nullable();
+    table.timestamp('subscription_date', { useTz: true }).nullable();
+    table.text('plan').nullable().defaultTo('free');
+    table.integer('max_seats').notNullable().defaultTo(1);
+    table.bigInteger('max_api_calls').notNullable().defaultTo(50_000);
+    table.timestamp('cancellation_date', { useTz: true }).nullable();
+    table.text('customer_id').nullable();
+    table.text('billing_status').nullable();
+    table.text('payment_method').nullable();
+    table.text('notes').nullable();
+  });
+
+  await knex.schema.createTable('user_permission_groups', (table) => {
+    table.increments('id');
+    table.text('name').notNullable();
+    table.integer('organisation_id').notNullable().references('organisations.id').onDelete('CASCADE');
+    table.boolean('is_default').notNullable().defaultTo(false);
+    table.text('external_id').nullable();
+    table.index(['organisation_id']);
+    // Flagsmith: unique_together (organisation, external_id); NULLs do not collide.
+    table.unique(['organisation_id', 'external_id']);
+  });
+
+  await knex.schema.createTable('user_permission_group_memberships', (table) => {
+    table.increments('id');
+    table.integer('group_id').notNullable().references('user_permission_groups.id').onDelete('CASCADE');
+    table.integer('user_id').notNullable().references('users.id').onDelete('CASCADE');
+    table.boolean('group_admin').notNullable().defaultTo(false);
+    table.unique(['group_id', 'user_id']);
+    table.index(['user_id']);
+  });
+
+  await knex.schema.createTable('invites', (table) => {
+    table.increments('id');
+    table.uuid('uuid').notNullable().unique().defaultTo(uuid());
+    table.text('hash').notNullable().unique();
+    table.text('email').notNullable();
+    table.integer('organisation_id').notNullable().references('organisations.id').onDelete('CASCADE');
+    table.text('role').notNullable().defaultTo('USER');
+    table.integer('invited_by_id').nullable().references('users.id').onDelete('SET NULL');
+    table.timestamp('date_created', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+  });
+  // One pending invite per address and organisation (Flagsmith checks; the index settles races).
+  await knex.raw(
+    'create unique index invites_organisation_lower_email_unique on invites (organisation_id, lower(email))',
+  );
+
+  await knex.schema.createTable('invite_links', (table) => {
+    table.increments('id');
+    table.uuid('uuid').notNullable().unique().defaultTo(uuid());
+    table.text('hash').notNullable().unique();
+    table.integer('organisation_id').notNullable().references('organisations.id').onDelete('CASCADE');
+    table.text('role').notNullable().defaultTo('USER');
+    table.timestamp('expires_at', { useTz: true }).nullable();
+    table.timestamp('date_created', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    table.index(['organisation_id']);
+  });
+
+  // The groups a person joins with an invite (Flagsmith's `permission_groups` on both kinds).
+  for (const [name, owner] of [
+    ['invite_permission_groups', 'invites'],
+    ['invite_link_permission_groups', 'invite_links'],
+  ] as const) {
+    await knex.schema.createTable(name, (table) => {
+      table.increments('id');
+      table.integer('invite_id').notNullable().references(`${owner}.id`).onDelete('CASCADE');
+      table.integer('group_id').notNullable().references('user_permission_groups.id').onDelete('CASCADE');
+      table.unique(['invite_id', 'group_id']);
+    });
+  }
+
+  // Only a hash of each key is stored; the prefix (shown in lists) finds the row.
+  await knex.schema.createTable('master_api_keys', (table) => {
+    table.increments('id');
+    table.text('prefix').notNullable().unique();
+    table.text('key_hash').notNullable();
+    table.text('name').notNullable();
+    table.integer('organisation_id').notNullable().references('organisations.id').onDelete('CASCADE');
+    table.boolean('is_admin').notNullable().defaultTo(true);
+    table.boolean('revoked').notNullable().defaultTo(false);
+    table.timestamp('expiry_date', { useTz: true }).nullable();
+    table.timestamp('created', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    table.integer('created_by_id').nullable().references('users.id').onDelete('SET NULL');
+    table.index(['organisation_id']);
+  });
+}
+
+export async function down(knex: Knex): Promise<void> {
+  for (const table of [
+    'master_api_keys',
+    'invite_link_permission_groups',
+    'invite_permission_groups',
+    'invite_links',
+    'invites',
+    'user_permission_group_memberships',
+    'user_permission_groups',
+    'subscriptions',
+  ]) {
+    await knex.schema.dropTable(table);
+  }
+  await knex.schema.alterTable('user_organisations', (table) => {
+    table.dropIndex(['organisation_id']);
+  });
+  await knex.schema.alterTable('organisations', (table) => {
+    table.dropColumn('force_2fa');
+  });
+}
