@@ -1,0 +1,36 @@
+import type { Kernel } from '../app-context.js';
+import type { UserService } from '../users/user-service.js';
+import { inviteRoutes, joinRoutes } from './invite-routes.js';
+import { InviteService } from './invite-service.js';
+import { InviteStore } from './invite-store.js';
+import { masterApiKeyRoutes } from './master-api-key-routes.js';
+import { MasterApiKeyService } from './master-api-key-service.js';
+import { MasterApiKeyStore } from './master-api-key-store.js';
+import { MasterApiKeyStrategy } from './master-api-key-strategy.js';
+import { OrganisationPolicy } from './organisation-policy.js';
+import { organisationRoutes } from './organisation-routes.js';
+import { OrganisationService } from './organisation-service.js';
+import { OrganisationStore } from './organisation-store.js';
+
+/**
+ * Organisations, members, invites, groups and master API keys (`/api/v1/organisations/…`,
+ * `/api/v1/users/join/…`), the `Api-Key` credential strategy, and the invite gate of closed sign-up.
+ */
+export function createOrganisationsSlice(kernel: Kernel, deps: { users: UserService }) {
+  const { settings, transactor, routes, auth } = kernel;
+  const policy = new OrganisationPolicy(transactor.reads);
+  const organisationStore = new OrganisationStore();
+  const organisations = new OrganisationService(transactor, organisationStore, settings);
+  const invites = new InviteService(transactor, new InviteStore(), organisationStore);
+  const masterApiKeys = new MasterApiKeyService(transactor, new MasterApiKeyStore());
+
+  auth.addCredentialStrategy(new MasterApiKeyStrategy(masterApiKeys));
+  deps.users.useInviteChecker(invites.checkRegistration);
+
+  const inviteDeps = { invites, organisations, policy };
+  routes.mount('organisations', 'api', '/organisations', organisationRoutes({ organisations, policy }));
+  routes.mount('organisations', 'api', '/organisations', inviteRoutes(inviteDeps));
+  routes.mount('organisations', 'api', '/organisations', masterApiKeyRoutes({ keys: masterApiKeys, policy }));
+  routes.mount('organisations', 'api', '/users/join', joinRoutes(inviteDeps));
+  return { organisations, invites, masterApiKeys, organisationPolicy: policy };
+}
