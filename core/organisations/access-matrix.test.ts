@@ -6,7 +6,10 @@ import { type Caller, callers, createTenancy, joinAs, type Tenancy } from './ten
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** The tenancy plus a source of organisations to destroy: the home admin's, with the home user as USER. */
-type Fixture = Tenancy & { spareOrganisation(): Promise<{ id: number }> };
+type Fixture = Tenancy & {
+  spareOrganisation(): Promise<{ id: number }>;
+  spareGroup(): Promise<{ id: number }>;
+};
 
 /**
  * One endpoint as every caller sees it. `path` (and `body`) may create what the call consumes, so that a
@@ -143,6 +146,76 @@ const accessMatrix: Row[] = [
     expect: adminPeople(201),
   },
   {
+    name: 'list groups',
+    method: 'get',
+    path: (f) => `/api/v1/organisations/${f.home.id}/groups/`,
+    expect: members(200),
+  },
+  {
+    name: 'create a group',
+    method: 'post',
+    path: (f) => `/api/v1/organisations/${f.home.id}/groups/`,
+    body: () => ({ name: unique('group') }),
+    expect: admins(201),
+  },
+  {
+    name: 'group summaries',
+    method: 'get',
+    path: (f) => `/api/v1/organisations/${f.home.id}/groups/summaries/`,
+    expect: members(200),
+  },
+  {
+    name: 'my groups',
+    method: 'get',
+    path: (f) => `/api/v1/organisations/${f.home.id}/groups/my-groups/`,
+    expect: members(200),
+  },
+  {
+    name: 'retrieve a group',
+    method: 'get',
+    path: (f) => `/api/v1/organisations/${f.home.id}/groups/${f.group.id}/`,
+    expect: admins(200),
+  },
+  {
+    name: 'update a group',
+    method: 'patch',
+    path: (f) => `/api/v1/organisations/${f.home.id}/groups/${f.group.id}/`,
+    body: () => ({ is_default: false }),
+    expect: admins(200),
+  },
+  {
+    name: 'add users to a group',
+    method: 'post',
+    path: (f) => `/api/v1/organisations/${f.home.id}/groups/${f.group.id}/add-users/`,
+    body: (f) => ({ user_ids: [f.user.id] }),
+    expect: admins(200),
+  },
+  {
+    name: 'remove users from a group',
+    method: 'post',
+    path: (f) => `/api/v1/organisations/${f.home.id}/groups/${f.group.id}/remove-users/`,
+    body: () => ({ user_ids: [] }),
+    expect: admins(200),
+  },
+  {
+    name: 'make a group admin',
+    method: 'post',
+    path: (f) => `/api/v1/organisations/${f.home.id}/groups/${f.group.id}/users/${f.admin.id}/make-admin/`,
+    expect: admins(200),
+  },
+  {
+    name: 'remove a group admin',
+    method: 'post',
+    path: (f) => `/api/v1/organisations/${f.home.id}/groups/${f.group.id}/users/${f.admin.id}/remove-admin/`,
+    expect: admins(200),
+  },
+  {
+    name: 'delete a group',
+    method: 'delete',
+    path: async (f) => `/api/v1/organisations/${f.home.id}/groups/${(await f.spareGroup()).id}/`,
+    expect: admins(204),
+  },
+  {
     name: 'join by an unknown invite',
     method: 'post',
     path: () => '/api/v1/users/join/unknown-hash/',
@@ -164,6 +237,13 @@ describe('access matrix: every organisation endpoint × every kind of caller', (
           .set('Authorization', `Token ${tenancy.admin.token}`)
           .send({ name: unique('spare') });
         await joinAs(t, tenancy.admin, created.body.id, tenancy.user, 'USER');
+        return { id: created.body.id as number };
+      },
+      async spareGroup() {
+        const created = await request(t.app)
+          .post(`/api/v1/organisations/${tenancy.home.id}/groups/`)
+          .set('Authorization', `Token ${tenancy.admin.token}`)
+          .send({ name: unique('spare group') });
         return { id: created.body.id as number };
       },
     };
@@ -197,6 +277,8 @@ describe('access matrix: every organisation endpoint × every kind of caller', (
       `/api/v1/organisations/${id}/invites/`,
       `/api/v1/organisations/${id}/invite-links/`,
       `/api/v1/organisations/${id}/master-api-keys/`,
+      `/api/v1/organisations/${id}/groups/`,
+      `/api/v1/organisations/${id}/groups/summaries/`,
     ];
     for (const [foreign, unknown, malformed, huge] of paths(f.away.id).map((path, index) => [
       path,

@@ -171,17 +171,17 @@ export class OrganisationStore {
       .ignore()
       .returning('id');
     if (inserted.length === 0) return false;
-    const defaults = uow
+    const defaults = (await uow
       .knex('user_permission_groups')
-      .select('id')
-      .where({ organisation_id: organisationId, is_default: true });
-    await uow
-      .knex('user_permission_group_memberships')
-      .insert(
-        uow.knex.select('id as group_id', uow.knex.raw('? as user_id', [userId])).from(defaults.as('d')),
-      )
-      .onConflict(['group_id', 'user_id'])
-      .ignore();
+      .where({ organisation_id: organisationId, is_default: true })
+      .select('id')) as { id: number }[];
+    if (defaults.length > 0) {
+      await uow
+        .knex('user_permission_group_memberships')
+        .insert(defaults.map((group) => ({ group_id: group.id, user_id: userId })))
+        .onConflict(['group_id', 'user_id'])
+        .ignore();
+    }
     return true;
   }
 

@@ -1,5 +1,8 @@
 import type { Kernel } from '../app-context.js';
 import type { UserService } from '../users/user-service.js';
+import { groupRoutes } from './group-routes.js';
+import { GroupService } from './group-service.js';
+import { GroupStore } from './group-store.js';
 import { inviteRoutes, joinRoutes } from './invite-routes.js';
 import { InviteService } from './invite-service.js';
 import { InviteStore } from './invite-store.js';
@@ -23,6 +26,7 @@ export function createOrganisationsSlice(kernel: Kernel, deps: { users: UserServ
   const organisations = new OrganisationService(transactor, organisationStore, settings);
   const invites = new InviteService(transactor, new InviteStore(), organisationStore);
   const masterApiKeys = new MasterApiKeyService(transactor, new MasterApiKeyStore());
+  const groups = new GroupService(transactor, new GroupStore());
 
   auth.addCredentialStrategy(new MasterApiKeyStrategy(masterApiKeys));
   deps.users.useInviteChecker(invites.checkRegistration);
@@ -31,6 +35,7 @@ export function createOrganisationsSlice(kernel: Kernel, deps: { users: UserServ
   routes.mount('organisations', 'api', '/organisations', organisationRoutes({ organisations, policy }));
   routes.mount('organisations', 'api', '/organisations', inviteRoutes(inviteDeps));
   routes.mount('organisations', 'api', '/organisations', masterApiKeyRoutes({ keys: masterApiKeys, policy }));
+  routes.mount('organisations', 'api', '/organisations', groupRoutes({ groups, policy }));
   routes.mount('organisations', 'api', '/users/join', joinRoutes(inviteDeps));
-  return { organisations, invites, masterApiKeys, organisationPolicy: policy };
+  return { organisations, invites, groups, masterApiKeys, organisationPolicy: policy };
 }

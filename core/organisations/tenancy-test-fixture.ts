@@ -24,6 +24,8 @@ export interface Tenancy {
   readonly user: Person;
   readonly foreigner: Person;
   readonly keys: { admin: string; user: string };
+  /** A group of home whose members are the admin and the user (neither a group admin). */
+  readonly group: { id: number };
   /** Strings that must not appear in a body answered to `caller`. */
   foreignMarkers(caller: Caller): string[];
   /** The Authorization header for `caller`, if any. */
@@ -92,6 +94,16 @@ export async function createTenancy(t: TestApp): Promise<Tenancy> {
     return response.body.key as string;
   };
   const keys = { admin: await key(true), user: await key(false) };
+  const group = await request(t.app)
+    .post(`/api/v1/organisations/${home.id}/groups/`)
+    .set(as(admin))
+    .send({ name: 'home group' });
+  assert.equal(group.status, 201, JSON.stringify(group.body));
+  const added = await request(t.app)
+    .post(`/api/v1/organisations/${home.id}/groups/${group.body.id}/add-users/`)
+    .set(as(admin))
+    .send({ user_ids: [admin.id, user.id] });
+  assert.equal(added.status, 200, JSON.stringify(added.body));
   const awayMarkers = [away.name, away.uuid, foreigner.email];
   const homeMarkers = [home.name, home.uuid, admin.email, user.email];
   return {
@@ -101,6 +113,7 @@ export async function createTenancy(t: TestApp): Promise<Tenancy> {
     user,
     foreigner,
     keys,
+    group: { id: group.body.id },
     foreignMarkers: (caller) =>
       caller === 'foreigner'
         ? homeMarkers
