@@ -46,12 +46,18 @@ export class OrganisationService {
   }
 
   async update(access: OrganisationAccess, patch: Partial<OrganisationFields>): Promise<OrganisationView> {
-    await this.transactor.run((uow) => this.store.update(uow, access.organisationId, patch));
+    const updated = await this.transactor.run((uow) =>
+      this.store.update(uow, access.tenant, access.organisationId, patch),
+    );
+    if (!updated) throw domainErrors.notFound();
     return this.view(access.tenant, access.organisationId);
   }
 
   async delete(access: OrganisationAccess): Promise<void> {
-    await this.transactor.run((uow) => this.store.delete(uow, access.organisationId));
+    const deleted = await this.transactor.run((uow) =>
+      this.store.delete(uow, access.tenant, access.organisationId),
+    );
+    if (!deleted) throw domainErrors.notFound();
   }
 
   members(access: OrganisationAccess): Promise<Member[]> {

@@ -107,14 +107,23 @@ export class OrganisationStore {
     return organisation;
   }
 
-  async update(uow: UnitOfWork, id: number, patch: Partial<OrganisationFields>): Promise<OrganisationModel> {
-    if (Object.keys(patch).length === 0)
-      return await OrganisationModel.query(uow.knex).findById(id).throwIfNotFound();
-    return await OrganisationModel.query(uow.knex).patchAndFetchById(id, patch);
+  /** Writes go through the tenant filter too: a caller that skipped the policy changes nothing foreign. */
+  async update(
+    uow: UnitOfWork,
+    tenant: Tenant,
+    id: number,
+    patch: Partial<OrganisationFields>,
+  ): Promise<OrganisationModel | undefined> {
+    if (Object.keys(patch).length > 0)
+      await this.#visible(uow, tenant).where('organisations.id', id).patch(patch);
+    return await this.find(uow, tenant, id);
   }
 
-  async delete(uow: UnitOfWork, id: number): Promise<void> {
-    await OrganisationModel.query(uow.knex).deleteById(id);
+  async delete(uow: UnitOfWork, tenant: Tenant, id: number): Promise<boolean> {
+    // `returning`: PGlite's driver answers a bare delete with a result object, pg with a count.
+    return (
+      (await this.#visible(uow, tenant).where('organisations.id', id).delete().returning('id')).length > 0
+    );
   }
 
   async members(scope: DataScope, tenant: Tenant, organisationId: number): Promise<Member[]> {

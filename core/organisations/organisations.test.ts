@@ -1,6 +1,10 @@
 import { strict as assert } from 'node:assert';
 import request from 'supertest';
 import { createTestApp, type TestApp, withTestApp } from '../../test/support/test-app.js';
+import { GroupStore } from './group-store.js';
+import { InviteStore } from './invite-store.js';
+import { MasterApiKeyStore } from './master-api-key-store.js';
+import { OrganisationStore } from './organisation-store.js';
 import { as, createOrganisation, createTenancy, signUp, type Tenancy } from './tenancy-test-fixture.js';
 
 describe('organisations, members, invites and master API keys', () => {
@@ -339,6 +343,38 @@ describe('organisations, members, invites and master API keys', () => {
       listed.body.results.map((o: { id: number; role: unknown }) => [o.id, o.role]),
       [[f.home.id, null]],
     );
+  });
+});
+
+describe('stores scoped to the tenant', () => {
+  it("find nothing of another tenant's even when called without any permission check", async () => {
+    await withTestApp({}, async (t) => {
+      const f = await createTenancy(t);
+      const reads = t.ctx.transactor.reads;
+      const home = { kind: 'user', userId: f.admin.id } as const;
+      const homeKey = { kind: 'masterApiKey', organisationId: f.home.id, keyId: 1, isAdmin: true } as const;
+      const page = { page: 1, pageSize: 10, offset: 0 };
+      const organisations = new OrganisationStore();
+      for (const tenant of [home, homeKey]) {
+        assert.equal(await organisations.find(reads, tenant, f.away.id), undefined);
+        assert.deepEqual(await organisations.members(reads, tenant, f.away.id), []);
+        assert.deepEqual((await new GroupStore().list(reads, tenant, f.away.id, page)).rows, []);
+        assert.deepEqual((await new InviteStore().listInvites(reads, tenant, f.away.id, page)).rows, []);
+        assert.deepEqual(await new InviteStore().listLinks(reads, tenant, f.away.id), []);
+        assert.deepEqual((await new MasterApiKeyStore().list(reads, tenant, f.away.id, page)).rows, []);
+        const { rows } = await organisations.list(reads, tenant, page);
+        assert.deepEqual(
+          rows.map((row) => row.id),
+          [f.home.id],
+        );
+      }
+      await t.ctx.transactor.run(async (uow) => {
+        assert.equal(await organisations.update(uow, home, f.away.id, { name: 'hijacked' }), undefined);
+        assert.equal(await organisations.delete(uow, home, f.away.id), false);
+      });
+      const away = await t.ctx.database.knex('organisations').where('id', f.away.id).first();
+      assert.equal(away.name, f.away.name);
+    });
   });
 });
 
