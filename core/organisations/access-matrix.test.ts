@@ -9,6 +9,7 @@ type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type Fixture = Tenancy & {
   spareOrganisation(): Promise<{ id: number }>;
   spareGroup(): Promise<{ id: number }>;
+  spareMember(): Promise<{ id: number }>;
 };
 
 /**
@@ -19,7 +20,7 @@ interface Row {
   readonly name: string;
   readonly method: Method;
   readonly path: (f: Fixture, caller: Caller) => string | Promise<string>;
-  readonly body?: (f: Fixture, caller: Caller) => unknown;
+  readonly body?: (f: Fixture, caller: Caller) => unknown | Promise<unknown>;
   readonly expect: Record<Caller, number>;
 }
 
@@ -53,7 +54,45 @@ const accessMatrix: Row[] = [
     name: 'retrieve',
     method: 'get',
     path: (f) => `/api/v1/organisations/${f.home.id}/`,
+    expect: admins(200),
+  },
+  {
+    name: 'list permission keys',
+    method: 'get',
+    path: () => '/api/v1/organisations/permissions/',
+    expect: everyone(200),
+  },
+  {
+    name: 'my permissions',
+    method: 'get',
+    path: (f) => `/api/v1/organisations/${f.home.id}/my-permissions/`,
     expect: members(200),
+  },
+  {
+    name: 'list user permissions',
+    method: 'get',
+    path: (f) => `/api/v1/organisations/${f.home.id}/user-permissions/`,
+    expect: admins(200),
+  },
+  {
+    name: 'grant a user permissions',
+    method: 'post',
+    path: (f) => `/api/v1/organisations/${f.home.id}/user-permissions/`,
+    body: async (f) => ({ user: (await f.spareMember()).id, permissions: ['CREATE_PROJECT'] }),
+    expect: admins(201),
+  },
+  {
+    name: 'list group permissions',
+    method: 'get',
+    path: (f) => `/api/v1/organisations/${f.home.id}/user-group-permissions/`,
+    expect: admins(200),
+  },
+  {
+    name: 'grant a group permissions',
+    method: 'post',
+    path: (f) => `/api/v1/organisations/${f.home.id}/user-group-permissions/`,
+    body: async (f) => ({ group: (await f.spareGroup()).id, permissions: ['MANAGE_USER_GROUPS'] }),
+    expect: admins(201),
   },
   {
     name: 'update',
@@ -239,6 +278,11 @@ describe('access matrix: every organisation endpoint × every kind of caller', (
         await joinAs(t, tenancy.admin, created.body.id, tenancy.user, 'USER');
         return { id: created.body.id as number };
       },
+      async spareMember() {
+        const person = await tenancy.person('spare');
+        await joinAs(t, tenancy.admin, tenancy.home.id, person, 'USER');
+        return { id: person.id };
+      },
       async spareGroup() {
         const created = await request(t.app)
           .post(`/api/v1/organisations/${tenancy.home.id}/groups/`)
@@ -257,7 +301,7 @@ describe('access matrix: every organisation endpoint × every kind of caller', (
         let call = request(t.app)[row.method](path);
         const authorization = f.authorization(caller);
         if (authorization) call = call.set('Authorization', authorization);
-        const response = row.body ? await call.send(row.body(f, caller) as object) : await call;
+        const response = row.body ? await call.send((await row.body(f, caller)) as object) : await call;
         assert.equal(
           response.status,
           row.expect[caller],
@@ -279,6 +323,9 @@ describe('access matrix: every organisation endpoint × every kind of caller', (
       `/api/v1/organisations/${id}/master-api-keys/`,
       `/api/v1/organisations/${id}/groups/`,
       `/api/v1/organisations/${id}/groups/summaries/`,
+      `/api/v1/organisations/${id}/my-permissions/`,
+      `/api/v1/organisations/${id}/user-permissions/`,
+      `/api/v1/organisations/${id}/user-group-permissions/`,
     ];
     for (const [foreign, unknown, malformed, huge] of paths(f.away.id).map((path, index) => [
       path,

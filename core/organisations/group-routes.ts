@@ -60,20 +60,21 @@ export function groupRoutes({
 }): Router {
   const router = Router();
   const member = policy.permission(rules.member);
-  const admin = policy.permission(rules.admin);
-  const groupAdmin = policy.permission(rules.adminOrGroupAdmin('groupId'));
+  const manageGroups = policy.permission(rules.granted('MANAGE_USER_GROUPS'));
+  const groupAdmin = policy.permission(rules.groupManager('groupId'));
 
   route(router, '/:organisationId/groups/', {
     get: {
       permission: member,
       handle: async (req, res) => {
         const page = pageRequest(req);
-        const { count, rows } = await groups.list(policy.accessOf(req), page);
+        const seeAll = await policy.holds(req, 'MANAGE_USER_GROUPS');
+        const { count, rows } = await groups.list(policy.accessOf(req), page, seeAll);
         res.json(pageBody(req, page, count, rows.map(groupToWire)));
       },
     },
     post: {
-      permission: admin,
+      permission: manageGroups,
       handle: async (req, res) => {
         const body = parseBody(groupBody, req.body);
         res
@@ -124,7 +125,7 @@ export function groupRoutes({
       },
     },
     delete: {
-      permission: admin,
+      permission: manageGroups,
       handle: async (req, res) => {
         await groups.delete(policy.accessOf(req), param(req, 'groupId'));
         res.status(204).end();
@@ -158,7 +159,7 @@ export function groupRoutes({
   ] as const) {
     route(router, `/:organisationId/groups/:groupId/users/:userId/${action}/`, {
       post: {
-        permission: admin,
+        permission: manageGroups,
         handle: async (req, res) => {
           await groups.setGroupAdmin(
             policy.accessOf(req),

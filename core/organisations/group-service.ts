@@ -11,15 +11,18 @@ export class GroupService {
     private readonly store: GroupStore,
   ) {}
 
-  /** Organisation admins see every group; other members only the groups they administer, as in Flagsmith. */
-  list(access: OrganisationAccess, page: PageRequest) {
-    if (!access.isAdmin && access.userId === undefined) return Promise.resolve({ count: 0, rows: [] });
+  /**
+   * Admins and holders of MANAGE_USER_GROUPS (`seeAll`) see every group; other members only the groups
+   * they administer, as in Flagsmith.
+   */
+  list(access: OrganisationAccess, page: PageRequest, seeAll: boolean) {
+    if (!seeAll && access.userId === undefined) return Promise.resolve({ count: 0, rows: [] });
     return this.store.list(
       this.transactor.reads,
       access.tenant,
       access.organisationId,
       page,
-      access.isAdmin ? undefined : access.userId,
+      seeAll ? undefined : access.userId,
     );
   }
 

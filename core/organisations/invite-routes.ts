@@ -104,10 +104,14 @@ export interface InviteRoutesDeps {
   readonly policy: OrganisationPolicy;
 }
 
-/** `organisations/{id}/invite/`, `invites/` and `invite-links/`: organisation admins only, as in Flagsmith. */
+/**
+ * `organisations/{id}/invite/`, `invites/` and `invite-links/`: organisation admins and holders of
+ * MANAGE_USERS ("manage and invite users"). Flagsmith checks MANAGE_USERS on `invite/` but then also wants
+ * an admin for the object, and only admins on the nested viewsets; the key's description is honoured here.
+ */
 export function inviteRoutes({ invites, policy }: InviteRoutesDeps): Router {
   const router = Router();
-  const adminOnly = policy.permission(rules.admin);
+  const adminOnly = policy.permission(rules.granted('MANAGE_USERS'));
 
   route(router, '/:organisationId/invite/', {
     post: {

@@ -58,6 +58,8 @@ export interface OrganisationAccess {
 export interface RuleContext {
   readonly req: Request;
   readonly scope: DataScope;
+  /** The organisation permission keys granted to the person, directly or through a group (empty for keys). */
+  granted(): Promise<ReadonlySet<string>>;
 }
 
 /** One thing a caller may do in an organisation. */
@@ -78,12 +80,21 @@ const person: OrganisationRule = {
   allows: (access) => access.tenant.kind === 'user',
 };
 
-/** A group's admins manage its members and name (Flagsmith's UserPermissionGroupPermission). */
-function adminOrGroupAdmin(groupParam: string): OrganisationRule {
+/** An organisation permission (CREATE_PROJECT, MANAGE_USERS, MANAGE_USER_GROUPS); admins hold them all. */
+function granted(key: string): OrganisationRule {
   return {
-    name: 'IsOrganisationAdminOrGroupAdmin',
-    async allows(access, { req, scope }) {
-      if (access.isAdmin) return true;
+    name: `HasOrganisationPermission(${key})`,
+    allows: async (access, context) => access.isAdmin || (await context.granted()).has(key),
+  };
+}
+
+/** A group's admins manage its members and name, beside holders of MANAGE_USER_GROUPS. */
+function groupManager(groupParam: string): OrganisationRule {
+  return {
+    name: 'UserPermissionGroupPermission',
+    async allows(access, context) {
+      const { req, scope } = context;
+      if (access.isAdmin || (await context.granted()).has('MANAGE_USER_GROUPS')) return true;
       if (access.userId === undefined) return false;
       const groupId = pathId(req.params[groupParam]);
       if (groupId === undefined) throw domainErrors.notFound();
@@ -111,8 +122,32 @@ export const organisationRules = {
   admin,
   adminPerson,
   person,
-  adminOrGroupAdmin,
+  granted,
+  groupManager,
 };
+
+/**
+ * The organisation permission keys granted to a person in an organisation, directly or through any of
+ * its groups they belong to. Projects and environments resolve theirs the same way from their own grant
+ * tables (with `admin` too).
+ */
+export async function grantedOrganisationKeys(
+  scope: DataScope,
+  organisationId: number,
+  userId: number,
+): Promise<ReadonlySet<string>> {
+  const groups = scope
+    .knex('user_permission_group_memberships as m')
+    .join('user_permission_groups as g', 'g.id', 'm.group_id')
+    .where({ 'm.user_id': userId, 'g.organisation_id': organisationId })
+    .select('m.group_id');
+  const rows = (await scope
+    .knex('organisation_permission_grants')
+    .where('organisation_id', organisationId)
+    .where((where) => where.where('user_id', userId).orWhereIn('group_id', groups))
+    .select('permissions')) as { permissions: string[] }[];
+  return new Set(rows.flatMap((row) => row.permissions));
+}
 
 /** A path segment as a database id: digits only, within PostgreSQL's integer; anything else finds nothing. */
 export function pathId(value: unknown): number | undefined {
@@ -171,9 +206,28 @@ export class OrganisationPolicy {
         const access = organisationId === undefined ? undefined : await this.accessTo(tenant, organisationId);
         if (!access) throw domainErrors.notFound();
         this.#resolved.set(req, access);
-        return rule.allows(access, { req, scope: this.reads });
+        let granted: Promise<ReadonlySet<string>> | undefined;
+        return rule.allows(access, {
+          req,
+          scope: this.reads,
+          granted: () => {
+            granted ??=
+              access.userId === undefined
+                ? Promise.resolve(new Set<string>())
+                : grantedOrganisationKeys(this.reads, access.organisationId, access.userId);
+            return granted;
+          },
+        });
       },
     };
+  }
+
+  /** Whether the caller of an organisation route holds an organisation permission key (admins hold all). */
+  async holds(req: Request, key: string): Promise<boolean> {
+    const access = this.accessOf(req);
+    if (access.isAdmin) return true;
+    if (access.userId === undefined) return false;
+    return (await grantedOrganisationKeys(this.reads, access.organisationId, access.userId)).has(key);
   }
 
   /** The access a permission from `permission()` resolved for this request. */

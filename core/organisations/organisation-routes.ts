@@ -6,6 +6,8 @@ import { domainErrors } from '../errors/domain-error.js';
 import { route } from '../http/routes.js';
 import { fields, parseBody } from '../http/validation.js';
 import { idField, optionalEmail, roleField } from './organisation-fields.js';
+import type { OrganisationPermissionService } from './organisation-permission-service.js';
+import { organisationPermissionKeys } from './organisation-permission-store.js';
 import {
   type OrganisationPolicy,
   pathId,
@@ -38,11 +40,12 @@ function defined<T extends object>(value: T): Defined<T> {
 
 export interface OrganisationRoutesDeps {
   readonly organisations: OrganisationService;
+  readonly grants: OrganisationPermissionService;
   readonly policy: OrganisationPolicy;
 }
 
 /** `/api/v1/organisations/…`: the organisations themselves and their members. */
-export function organisationRoutes({ organisations, policy }: OrganisationRoutesDeps): Router {
+export function organisationRoutes({ organisations, grants, policy }: OrganisationRoutesDeps): Router {
   const router = Router();
   const as = (rule: Parameters<OrganisationPolicy['permission']>[0]) => policy.permission(rule);
 
@@ -69,9 +72,20 @@ export function organisationRoutes({ organisations, policy }: OrganisationRoutes
     },
   });
 
+  route(router, '/permissions/', {
+    get: {
+      permission: tenantPermissions.tenant,
+      handle: (_req, res) =>
+        void res.json(
+          organisationPermissionKeys.map((permission) => ({ ...permission, supports_tag: false })),
+        ),
+    },
+  });
+
   route(router, '/:organisationId/', {
     get: {
-      permission: as(rules.member),
+      // Flagsmith's OrganisationPermission: only admins retrieve an organisation (members see it listed).
+      permission: as(rules.admin),
       handle: async (req, res) => {
         const access = policy.accessOf(req);
         res.json(organisationToWire(await organisations.view(access.tenant, access.organisationId)));
@@ -100,6 +114,16 @@ export function organisationRoutes({ organisations, policy }: OrganisationRoutes
     },
   });
 
+  route(router, '/:organisationId/my-permissions/', {
+    get: {
+      permission: as(rules.member),
+      handle: async (req, res) => {
+        const mine = await grants.mine(policy.accessOf(req));
+        res.json({ ...mine, tag_based_permissions: [] });
+      },
+    },
+  });
+
   route(router, '/:organisationId/users/', {
     get: {
       permission: as(rules.member),
@@ -124,7 +148,7 @@ export function organisationRoutes({ organisations, policy }: OrganisationRoutes
 
   route(router, '/:organisationId/remove-users/', {
     post: {
-      permission: as(rules.admin),
+      permission: as(rules.granted('MANAGE_USERS')),
       handle: async (req, res) => {
         const users = parseBody(removeUsersBody, req.body);
         await organisations.removeUsers(

@@ -10,6 +10,9 @@ import { masterApiKeyRoutes } from './master-api-key-routes.js';
 import { MasterApiKeyService } from './master-api-key-service.js';
 import { MasterApiKeyStore } from './master-api-key-store.js';
 import { MasterApiKeyStrategy } from './master-api-key-strategy.js';
+import { organisationPermissionRoutes } from './organisation-permission-routes.js';
+import { OrganisationPermissionService } from './organisation-permission-service.js';
+import { OrganisationPermissionStore } from './organisation-permission-store.js';
 import { OrganisationPolicy } from './organisation-policy.js';
 import { organisationRoutes } from './organisation-routes.js';
 import { OrganisationService } from './organisation-service.js';
@@ -27,15 +30,22 @@ export function createOrganisationsSlice(kernel: Kernel, deps: { users: UserServ
   const invites = new InviteService(transactor, new InviteStore(), organisationStore);
   const masterApiKeys = new MasterApiKeyService(transactor, new MasterApiKeyStore());
   const groups = new GroupService(transactor, new GroupStore());
+  const grants = new OrganisationPermissionService(transactor, new OrganisationPermissionStore());
 
   auth.addCredentialStrategy(new MasterApiKeyStrategy(masterApiKeys));
   deps.users.useInviteChecker(invites.checkRegistration);
 
   const inviteDeps = { invites, organisations, policy };
-  routes.mount('organisations', 'api', '/organisations', organisationRoutes({ organisations, policy }));
+  routes.mount(
+    'organisations',
+    'api',
+    '/organisations',
+    organisationRoutes({ organisations, grants, policy }),
+  );
   routes.mount('organisations', 'api', '/organisations', inviteRoutes(inviteDeps));
   routes.mount('organisations', 'api', '/organisations', masterApiKeyRoutes({ keys: masterApiKeys, policy }));
   routes.mount('organisations', 'api', '/organisations', groupRoutes({ groups, policy }));
+  routes.mount('organisations', 'api', '/organisations', organisationPermissionRoutes({ grants, policy }));
   routes.mount('organisations', 'api', '/users/join', joinRoutes(inviteDeps));
-  return { organisations, invites, groups, masterApiKeys, organisationPolicy: policy };
+  return { organisations, invites, groups, grants, masterApiKeys, organisationPolicy: policy };
 }

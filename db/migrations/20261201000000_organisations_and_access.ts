@@ -96,6 +96,27 @@ export async function up(knex: Knex): Promise<void> {
     });
   }
 
+  // Organisation permissions (CREATE_PROJECT, MANAGE_USERS, MANAGE_USER_GROUPS) granted to a person or to a
+  // group: Flagsmith's UserOrganisationPermission and UserPermissionGroupOrganisationPermission in one
+  // table, the keys as a JSON array. Project and environment grants take the same shape (plus `admin`).
+  await knex.schema.createTable('organisation_permission_grants', (table) => {
+    table.increments('id');
+    table.integer('organisation_id').notNullable().references('organisations.id').onDelete('CASCADE');
+    table.integer('user_id').nullable().references('users.id').onDelete('CASCADE');
+    table.integer('group_id').nullable().references('user_permission_groups.id').onDelete('CASCADE');
+    table.jsonb('permissions').notNullable().defaultTo(knex.raw("'[]'::jsonb"));
+    table.index(['organisation_id']);
+  });
+  await knex.raw(
+    'alter table organisation_permission_grants add constraint organisation_permission_grants_one_grantee check ((user_id is null) <> (group_id is null))',
+  );
+  await knex.raw(
+    'create unique index organisation_permission_grants_user_unique on organisation_permission_grants (organisation_id, user_id) where user_id is not null',
+  );
+  await knex.raw(
+    'create unique index organisation_permission_grants_group_unique on organisation_permission_grants (organisation_id, group_id) where group_id is not null',
+  );
+
   // Only a hash of each key is stored; the prefix (shown in lists) finds the row.
   await knex.schema.createTable('master_api_keys', (table) => {
     table.increments('id');
@@ -115,6 +136,7 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   for (const table of [
     'master_api_keys',
+    'organisation_permission_grants',
     'invite_link_permission_groups',
     'invite_permission_groups',
     'invite_links',
