@@ -10,6 +10,7 @@ type Fixture = Tenancy & {
   spareOrganisation(): Promise<{ id: number }>;
   spareGroup(): Promise<{ id: number }>;
   spareMember(): Promise<{ id: number }>;
+  spareInvite(): Promise<{ id: number }>;
 };
 
 /**
@@ -159,6 +160,12 @@ const accessMatrix: Row[] = [
     expect: admins(201),
   },
   {
+    name: 'resend an invite',
+    method: 'post',
+    path: async (f) => `/api/v1/organisations/${f.home.id}/invites/${(await f.spareInvite()).id}/resend/`,
+    expect: admins(200),
+  },
+  {
     name: 'list invite links',
     method: 'get',
     path: (f) => `/api/v1/organisations/${f.home.id}/invite-links/`,
@@ -276,6 +283,13 @@ describe('access matrix: every organisation endpoint × every kind of caller', (
           .set('Authorization', `Token ${tenancy.admin.token}`)
           .send({ name: unique('spare') });
         await joinAs(t, tenancy.admin, created.body.id, tenancy.user, 'USER');
+        return { id: created.body.id as number };
+      },
+      async spareInvite() {
+        const created = await request(t.app)
+          .post(`/api/v1/organisations/${tenancy.home.id}/invites/`)
+          .set('Authorization', `Token ${tenancy.admin.token}`)
+          .send({ email: `${unique('resend')}@example.com` });
         return { id: created.body.id as number };
       },
       async spareMember() {

@@ -163,6 +163,16 @@ export function inviteRoutes({ invites, policy }: InviteRoutesDeps): Router {
     },
   });
 
+  route(router, '/:organisationId/invites/:inviteId/resend/', {
+    post: {
+      permission: adminOnly,
+      handle: async (req, res) => {
+        await invites.resend(policy.accessOf(req), idParam(req.params.inviteId));
+        res.status(200).end();
+      },
+    },
+  });
+
   route(router, '/:organisationId/invite-links/', {
     get: {
       permission: adminOnly,

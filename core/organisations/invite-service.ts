@@ -71,6 +71,12 @@ export class InviteService {
       invitedById: access.userId ?? null,
       groupIds,
     });
+    await this.#announce(uow, access, created);
+    return created;
+  }
+
+  /** Queues the event an email plugin sends the invitation on (after commit). */
+  async #announce(uow: UnitOfWork, access: OrganisationAccess, created: InviteWithInviter): Promise<void> {
     const organisation = await this.organisations.find(uow, access.tenant, access.organisationId);
     const { invite, invitedBy } = created;
     uow.emit('organisation.inviteCreated', {
@@ -89,7 +95,15 @@ export class InviteService {
         : null,
       invitePath: `/invite/${invite.hash}`,
     });
-    return created;
+  }
+
+  /** `invites/{id}/resend/`: the same invitation, announced again for the email plugin. */
+  async resend(access: OrganisationAccess, id: number): Promise<void> {
+    await this.transactor.run(async (uow) => {
+      const found = await this.store.findInvite(uow, access.tenant, access.organisationId, id);
+      if (!found) throw domainErrors.notFound();
+      await this.#announce(uow, access, found);
+    });
   }
 
   /** `organisations/{id}/invite/`: several at once; `emails` (a plain list) invites as USER, as Flagsmith keeps for old clients. */

@@ -214,6 +214,14 @@ describe('organisations, members, invites and master API keys', () => {
       .set(as(f.admin));
     assert.equal(remaining.body.count, 1);
     const id = remaining.body.results[0].id;
+    const resent: unknown[] = [];
+    const stopResent = t.ctx.events.on('organisation.inviteCreated', (payload) => void resent.push(payload));
+    const resend = await request(t.app)
+      .post(`/api/v1/organisations/${f.home.id}/invites/${id}/resend/`)
+      .set(as(f.admin));
+    stopResent();
+    assert.equal(resend.status, 200);
+    assert.equal((resent[0] as { email: string }).email, 'eve@example.com');
     assert.equal(
       (await request(t.app).delete(`/api/v1/organisations/${f.home.id}/invites/${id}/`).set(as(f.admin)))
         .status,
