@@ -1,47 +1,13 @@
 import type { Request } from 'express';
-import type { Knex } from 'knex';
 import type { Permission } from '../auth/permission.js';
-import type { Principal } from '../auth/principal.js';
 import type { DataScope } from '../data/unit-of-work.js';
 import { domainErrors } from '../errors/domain-error.js';
 import type { OrganisationRole } from './organisation-models.js';
+import { type GrantLevel, grantedTo } from './permission-grants.js';
+import { organisationPermissionKeys } from './permission-keys.js';
+import { type Tenant, tenantOf, tenantOrganisationIds } from './tenant.js';
 
-/**
- * Who acts on tenant data: a person (through their memberships) or an organisation's master API key (for
- * that one organisation). Anonymous callers and environment keys are never tenants of the management API.
- */
-export type Tenant =
-  | { readonly kind: 'user'; readonly userId: number }
-  | {
-      readonly kind: 'masterApiKey';
-      readonly organisationId: number;
-      readonly keyId: number;
-      readonly isAdmin: boolean;
-    };
-
-export function tenantOf(principal: Principal | undefined): Tenant | undefined {
-  if (principal?.kind === 'user') return { kind: 'user', userId: principal.user.id };
-  if (principal?.kind === 'organisationApiKey') {
-    return {
-      kind: 'masterApiKey',
-      organisationId: principal.organisationId,
-      keyId: principal.keyId,
-      isAdmin: principal.isAdmin,
-    };
-  }
-  return undefined;
-}
-
-/**
- * The ids of the organisations a tenant belongs to, as a subquery for `whereIn`. Every
- * store read of organisation-owned rows filters by it, so that a route that forgot its permission still
- * finds nothing of another tenant's.
- */
-export function tenantOrganisationIds(knex: DataScope['knex'], tenant: Tenant): Knex.QueryBuilder {
-  if (tenant.kind === 'masterApiKey')
-    return knex('organisations').select('id').where('id', tenant.organisationId);
-  return knex('user_organisations').select('organisation_id').where('user_id', tenant.userId);
-}
+export { type Tenant, tenantOf, tenantOrganisationIds };
 
 /** A tenant's standing in one organisation it belongs to. */
 export interface OrganisationAccess {
@@ -126,27 +92,22 @@ export const organisationRules = {
   groupManager,
 };
 
-/**
- * The organisation permission keys granted to a person in an organisation, directly or through any of
- * its groups they belong to. Projects and environments resolve theirs the same way from their own grant
- * tables (with `admin` too).
- */
+/** Organisation permissions: CREATE_PROJECT, MANAGE_USERS, MANAGE_USER_GROUPS, without `admin`. */
+export const organisationGrantLevel: GrantLevel = {
+  table: 'organisation_permission_grants',
+  objectColumn: 'organisation_id',
+  keys: organisationPermissionKeys,
+  supportsAdmin: false,
+  visibleObjects: tenantOrganisationIds,
+};
+
+/** The organisation permission keys granted to a person, directly or through any group of theirs. */
 export async function grantedOrganisationKeys(
   scope: DataScope,
   organisationId: number,
   userId: number,
 ): Promise<ReadonlySet<string>> {
-  const groups = scope
-    .knex('user_permission_group_memberships as m')
-    .join('user_permission_groups as g', 'g.id', 'm.group_id')
-    .where({ 'm.user_id': userId, 'g.organisation_id': organisationId })
-    .select('m.group_id');
-  const rows = (await scope
-    .knex('organisation_permission_grants')
-    .where('organisation_id', organisationId)
-    .where((where) => where.where('user_id', userId).orWhereIn('group_id', groups))
-    .select('permissions')) as { permissions: string[] }[];
-  return new Set(rows.flatMap((row) => row.permissions));
+  return (await grantedTo(scope, organisationGrantLevel, organisationId, organisationId, userId)).keys;
 }
 
 /** A path segment as a database id: digits only, within PostgreSQL's integer; anything else finds nothing. */

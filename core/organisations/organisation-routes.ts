@@ -2,13 +2,13 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { permissions } from '../auth/permission.js';
 import { userOf } from '../auth/principal.js';
+import type { DataScope } from '../data/unit-of-work.js';
 import { domainErrors } from '../errors/domain-error.js';
 import { route } from '../http/routes.js';
 import { fields, parseBody } from '../http/validation.js';
 import { idField, optionalEmail, roleField } from './organisation-fields.js';
-import type { OrganisationPermissionService } from './organisation-permission-service.js';
-import { organisationPermissionKeys } from './organisation-permission-store.js';
 import {
+  grantedOrganisationKeys,
   type OrganisationPolicy,
   pathId,
   organisationRules as rules,
@@ -18,6 +18,9 @@ import {
 import { memberToWire, organisationBasicToWire, organisationToWire } from './organisation-serializer.js';
 import type { OrganisationService } from './organisation-service.js';
 import { pageBody, pageRequest } from './pagination.js';
+import { grantRoutes } from './permission-grant-routes.js';
+import type { PermissionGrants } from './permission-grants.js';
+import { keysToWire, organisationPermissionKeys } from './permission-keys.js';
 
 const organisationBody = z.object({
   name: fields.string({ max: 2000 }),
@@ -40,12 +43,13 @@ function defined<T extends object>(value: T): Defined<T> {
 
 export interface OrganisationRoutesDeps {
   readonly organisations: OrganisationService;
-  readonly grants: OrganisationPermissionService;
+  readonly grants: PermissionGrants;
+  readonly reads: DataScope;
   readonly policy: OrganisationPolicy;
 }
 
 /** `/api/v1/organisations/…`: the organisations themselves and their members. */
-export function organisationRoutes({ organisations, grants, policy }: OrganisationRoutesDeps): Router {
+export function organisationRoutes({ organisations, grants, policy, reads }: OrganisationRoutesDeps): Router {
   const router = Router();
   const as = (rule: Parameters<OrganisationPolicy['permission']>[0]) => policy.permission(rule);
 
@@ -75,10 +79,7 @@ export function organisationRoutes({ organisations, grants, policy }: Organisati
   route(router, '/permissions/', {
     get: {
       permission: tenantPermissions.tenant,
-      handle: (_req, res) =>
-        void res.json(
-          organisationPermissionKeys.map((permission) => ({ ...permission, supports_tag: false })),
-        ),
+      handle: (_req, res) => void res.json(keysToWire(organisationPermissionKeys)),
     },
   });
 
@@ -118,10 +119,34 @@ export function organisationRoutes({ organisations, grants, policy }: Organisati
     get: {
       permission: as(rules.member),
       handle: async (req, res) => {
-        const mine = await grants.mine(policy.accessOf(req));
-        res.json({ ...mine, tag_based_permissions: [] });
+        const access = policy.accessOf(req);
+        const all = organisationPermissionKeys.map((permission) => permission.key);
+        const held =
+          access.isAdmin || access.userId === undefined
+            ? new Set(access.isAdmin ? all : [])
+            : await grantedOrganisationKeys(reads, access.organisationId, access.userId);
+        res.json({
+          permissions: all.filter((key) => held.has(key)),
+          admin: access.isAdmin,
+          tag_based_permissions: [],
+        });
       },
     },
+  });
+
+  grantRoutes(router, {
+    prefix: '/:organisationId',
+    permission: as(rules.admin),
+    scopeOf: (req) => {
+      const access = policy.accessOf(req);
+      return {
+        tenant: access.tenant,
+        objectId: access.organisationId,
+        organisationId: access.organisationId,
+      };
+    },
+    grants,
+    supportsAdmin: false,
   });
 
   route(router, '/:organisationId/users/', {

@@ -10,13 +10,11 @@ import { masterApiKeyRoutes } from './master-api-key-routes.js';
 import { MasterApiKeyService } from './master-api-key-service.js';
 import { MasterApiKeyStore } from './master-api-key-store.js';
 import { MasterApiKeyStrategy } from './master-api-key-strategy.js';
-import { organisationPermissionRoutes } from './organisation-permission-routes.js';
-import { OrganisationPermissionService } from './organisation-permission-service.js';
-import { OrganisationPermissionStore } from './organisation-permission-store.js';
-import { OrganisationPolicy } from './organisation-policy.js';
+import { OrganisationPolicy, organisationGrantLevel } from './organisation-policy.js';
 import { organisationRoutes } from './organisation-routes.js';
 import { OrganisationService } from './organisation-service.js';
 import { OrganisationStore } from './organisation-store.js';
+import { PermissionGrants } from './permission-grants.js';
 
 /**
  * Organisations, members, invites, groups and master API keys (`/api/v1/organisations/…`,
@@ -30,7 +28,7 @@ export function createOrganisationsSlice(kernel: Kernel, deps: { users: UserServ
   const invites = new InviteService(transactor, new InviteStore(), organisationStore);
   const masterApiKeys = new MasterApiKeyService(transactor, new MasterApiKeyStore());
   const groups = new GroupService(transactor, new GroupStore());
-  const grants = new OrganisationPermissionService(transactor, new OrganisationPermissionStore());
+  const grants = new PermissionGrants(organisationGrantLevel, transactor);
 
   auth.addCredentialStrategy(new MasterApiKeyStrategy(masterApiKeys));
   deps.users.useInviteChecker(invites.checkRegistration);
@@ -40,12 +38,11 @@ export function createOrganisationsSlice(kernel: Kernel, deps: { users: UserServ
     'organisations',
     'api',
     '/organisations',
-    organisationRoutes({ organisations, grants, policy }),
+    organisationRoutes({ organisations, grants, policy, reads: transactor.reads }),
   );
   routes.mount('organisations', 'api', '/organisations', inviteRoutes(inviteDeps));
   routes.mount('organisations', 'api', '/organisations', masterApiKeyRoutes({ keys: masterApiKeys, policy }));
   routes.mount('organisations', 'api', '/organisations', groupRoutes({ groups, policy }));
-  routes.mount('organisations', 'api', '/organisations', organisationPermissionRoutes({ grants, policy }));
   routes.mount('organisations', 'api', '/users/join', joinRoutes(inviteDeps));
   return { organisations, invites, groups, grants, masterApiKeys, organisationPolicy: policy };
 }

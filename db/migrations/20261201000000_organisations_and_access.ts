@@ -117,6 +117,40 @@ export async function up(knex: Knex): Promise<void> {
     'create unique index organisation_permission_grants_group_unique on organisation_permission_grants (organisation_id, group_id) where group_id is not null',
   );
 
+  // Project settings Flagsmith's project serializers carry.
+  await knex.schema.alterTable('projects', (table) => {
+    table.boolean('prevent_flag_defaults').notNullable().defaultTo(false);
+    table.boolean('only_allow_lower_case_feature_names').notNullable().defaultTo(true);
+    table.text('feature_name_regex').nullable();
+    table.integer('stale_flags_limit_days').notNullable().defaultTo(30);
+    table.integer('minimum_change_request_approvals').nullable();
+    table.boolean('enforce_feature_owners').notNullable().defaultTo(false);
+    table.index(['organisation_id']);
+  });
+
+  // Project permissions (VIEW_PROJECT, CREATE_ENVIRONMENT, …, and `admin`) granted to a person or a group:
+  // Flagsmith's UserProjectPermission and UserPermissionGroupProjectPermission in one table.
+  await knex.schema.createTable('project_permission_grants', (table) => {
+    table.increments('id');
+    table.integer('project_id').notNullable().references('projects.id').onDelete('CASCADE');
+    table.integer('user_id').nullable().references('users.id').onDelete('CASCADE');
+    table.integer('group_id').nullable().references('user_permission_groups.id').onDelete('CASCADE');
+    table.boolean('admin').notNullable().defaultTo(false);
+    table.jsonb('permissions').notNullable().defaultTo(knex.raw("'[]'::jsonb"));
+    table.index(['project_id']);
+    table.index(['user_id']);
+    table.index(['group_id']);
+  });
+  await knex.raw(
+    'alter table project_permission_grants add constraint project_permission_grants_one_grantee check ((user_id is null) <> (group_id is null))',
+  );
+  await knex.raw(
+    'create unique index project_permission_grants_user_unique on project_permission_grants (project_id, user_id) where user_id is not null',
+  );
+  await knex.raw(
+    'create unique index project_permission_grants_group_unique on project_permission_grants (project_id, group_id) where group_id is not null',
+  );
+
   // Only a hash of each key is stored; the prefix (shown in lists) finds the row.
   await knex.schema.createTable('master_api_keys', (table) => {
     table.increments('id');
@@ -137,6 +171,7 @@ export async function down(knex: Knex): Promise<void> {
   for (const table of [
     'master_api_keys',
     'organisation_permission_grants',
+    'project_permission_grants',
     'invite_link_permission_groups',
     'invite_permission_groups',
     'invite_links',
@@ -147,6 +182,19 @@ export async function down(knex: Knex): Promise<void> {
   ]) {
     await knex.schema.dropTable(table);
   }
+  await knex.schema.alterTable('projects', (table) => {
+    table.dropIndex(['organisation_id']);
+    for (const column of [
+      'prevent_flag_defaults',
+      'only_allow_lower_case_feature_names',
+      'feature_name_regex',
+      'stale_flags_limit_days',
+      'minimum_change_request_approvals',
+      'enforce_feature_owners',
+    ]) {
+      table.dropColumn(column);
+    }
+  });
   await knex.schema.alterTable('user_organisations', (table) => {
     table.dropIndex(['organisation_id']);
   });
