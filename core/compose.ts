@@ -11,6 +11,7 @@ import { createInstanceSlice } from './instance/instance-slice.js';
 import { InstanceStore } from './instance/instance-store.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { createOrganisationsSlice } from './organisations/organisations-slice.js';
+import { createProjectsSlice } from './projects/projects-slice.js';
 import { RouteTable } from './route-table.js';
 import { createUsersSlice } from './users/users-slice.js';
 
@@ -58,7 +59,8 @@ export async function composeContext(settings: Settings, options: ComposeOptions
   createHealthSlice(kernel);
   const { users } = createUsersSlice(kernel);
   createInstanceSlice(kernel, { users, instance });
-  createOrganisationsSlice(kernel, { users });
+  const { organisationPolicy } = createOrganisationsSlice(kernel, { users });
+  createProjectsSlice(kernel, { organisationPolicy });
   return { ...kernel, users, instance };
 }
 
