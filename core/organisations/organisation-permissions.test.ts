@@ -177,4 +177,20 @@ describe('organisation permissions, granted directly and through groups', () => 
       );
     }
   });
+
+  it('settles concurrent duplicates with one success and 400s, never a 500', async () => {
+    const racer = await member('racer');
+    const grants = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        request(t.app).post(`${base()}/user-permissions/`).set(as(f.admin)).send({ user: racer.id }),
+      ),
+    );
+    assert.deepEqual(grants.map((r) => r.status).sort(), [201, 400, 400, 400, 400]);
+    const invites = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        request(t.app).post(`${base()}/invites/`).set(as(f.admin)).send({ email: 'race@example.com' }),
+      ),
+    );
+    assert.deepEqual(invites.map((r) => r.status).sort(), [201, 400, 400, 400, 400]);
+  });
 });

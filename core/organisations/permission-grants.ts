@@ -134,23 +134,31 @@ export class PermissionGrants {
               .where({ organisation_id: where.organisationId, id: granteeId })
               .first('id');
       if (!known) throw ValidationError.field(grantee, `Invalid pk "${granteeId}" - object does not exist.`);
+      const duplicate = ValidationError.nonField(
+        `The fields ${this.level.objectColumn.replace(/_id$/, '')}, ${grantee} must make a unique set.`,
+      );
       const existing = await uow
         .knex(this.level.table)
         .where({ [this.level.objectColumn]: where.objectId, [granteeColumn(grantee)]: granteeId })
         .first('id');
-      if (existing)
-        throw ValidationError.nonField(
-          `The fields ${this.level.objectColumn.replace(/_id$/, '')}, ${grantee} must make a unique set.`,
-        );
-      const [row] = (await uow
-        .knex(this.level.table)
-        .insert({
-          [this.level.objectColumn]: where.objectId,
-          [granteeColumn(grantee)]: granteeId,
-          permissions: jsonValue(permissions),
-          ...(this.level.supportsAdmin ? { admin: fields.admin ?? false } : {}),
-        })
-        .returning('*')) as GrantRow[];
+      if (existing) throw duplicate;
+      let row: GrantRow | undefined;
+      try {
+        [row] = (await uow
+          .knex(this.level.table)
+          .insert({
+            [this.level.objectColumn]: where.objectId,
+            [granteeColumn(grantee)]: granteeId,
+            permissions: jsonValue(permissions),
+            ...(this.level.supportsAdmin ? { admin: fields.admin ?? false } : {}),
+          })
+          .returning('*')) as GrantRow[];
+      } catch (error) {
+        // A concurrent grant to the same grantee slipped past the check: the unique index decides, as a 400.
+        // Raw knex errors are the driver's own; pg's and PGlite's both carry PostgreSQL's SQLSTATE.
+        if ((error as { code?: string }).code === '23505') throw duplicate;
+        throw error;
+      }
       return row as GrantRow;
     });
   }
