@@ -10,6 +10,8 @@ import { createHealthSlice } from './health/health-slice.js';
 import { createInstanceSlice } from './instance/instance-slice.js';
 import { InstanceStore } from './instance/instance-store.js';
 import { createLogger, type Logger } from './logging/logger.js';
+import { createOrganisationsSlice } from './organisations/organisations-slice.js';
+import { createProjectsSlice } from './projects/projects-slice.js';
 import { RouteTable } from './route-table.js';
 import { createUsersSlice } from './users/users-slice.js';
 
@@ -57,6 +59,8 @@ export async function composeContext(settings: Settings, options: ComposeOptions
   createHealthSlice(kernel);
   const { users } = createUsersSlice(kernel);
   createInstanceSlice(kernel, { users, instance });
+  const { organisationPolicy } = createOrganisationsSlice(kernel, { users });
+  createProjectsSlice(kernel, { organisationPolicy });
   return { ...kernel, users, instance };
 }
 

@@ -8,13 +8,13 @@ import { route } from '../http/routes.js';
 import { type Permission, permissions } from './permission.js';
 import type { Principal } from './principal.js';
 
-/** What a plugin adding an API-key scheme would register: `Authorization: Api-Key <key>`. */
+/** What a plugin adding its own key scheme would register: `Authorization: Plugin-Key <key>` (core owns `Api-Key`). */
 class ApiKeyStrategy extends Strategy {
   readonly name = 'test-api-key';
   override authenticate(req: import('express').Request): void {
     const header = req.headers.authorization ?? '';
-    if (!header.startsWith('Api-Key ')) return void this.fail(401);
-    if (header !== 'Api-Key good-key') {
+    if (!header.startsWith('Plugin-Key ')) return void this.fail(401);
+    if (header !== 'Plugin-Key good-key') {
       return void this.error(new DomainError(ErrorCode.invalidCredential, 'Invalid API key.'));
     }
     const principal: Principal = { kind: 'organisationApiKey', organisationId: 7, keyId: 1, isAdmin: true };
@@ -78,12 +78,14 @@ describe('principals, credential strategies and plugin routers', () => {
     assert.equal(asUser.body.user.email, 'p@example.com');
     const asKey = await request(t.app)
       .get('/api/v1/test-plugin/whoami/')
-      .set('Authorization', 'Api-Key good-key');
+      .set('Authorization', 'Plugin-Key good-key');
     assert.deepEqual(asKey.body, { kind: 'organisationApiKey', organisationId: 7, keyId: 1, isAdmin: true });
   });
 
   it("a plugin strategy's refusal is a 401 in DRF's shape", async () => {
-    const bad = await request(t.app).get('/api/v1/test-plugin/whoami/').set('Authorization', 'Api-Key nope');
+    const bad = await request(t.app)
+      .get('/api/v1/test-plugin/whoami/')
+      .set('Authorization', 'Plugin-Key nope');
     assert.equal(bad.status, 401);
     assert.deepEqual(bad.body, { detail: 'Invalid API key.' });
     assert.equal(bad.headers['www-authenticate'], 'Token');
@@ -100,7 +102,7 @@ describe('principals, credential strategies and plugin routers', () => {
     assert.deepEqual(user.body, { detail: 'You do not have permission to perform this action.' });
     const key = await request(t.app)
       .get('/api/v1/test-plugin/keys-only/')
-      .set('Authorization', 'Api-Key good-key');
+      .set('Authorization', 'Plugin-Key good-key');
     assert.equal(key.status, 200);
   });
 

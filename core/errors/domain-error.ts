@@ -24,6 +24,8 @@ export const ErrorCode = {
   alreadyInitialised: 'VEXIL_ALREADY_INITIALISED',
   /** An activation link that was already used. */
   activationStale: 'VEXIL_ACTIVATION_STALE',
+  /** An invite that cannot be used by this caller: for another email, or an expired link. */
+  inviteInvalid: 'VEXIL_INVITE_INVALID',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -11,6 +11,19 @@ export interface CoreEvents {
     token: string;
     activationPath: string;
   };
+  /**
+   * An organisation admin invited someone by email; an email plugin delivers `invitePath` (relative to the
+   * site domain), as Flagsmith's invitation email links to `/invite/<hash>`.
+   */
+  'organisation.inviteCreated': {
+    inviteId: number;
+    organisationId: number;
+    organisationName: string;
+    email: string;
+    role: 'ADMIN' | 'USER';
+    invitedBy: { userId: number; email: string; firstName: string; lastName: string } | null;
+    invitePath: string;
+  };
 }
 
 export type CoreEvent = { [K in keyof CoreEvents]: { name: K; payload: CoreEvents[K] } }[keyof CoreEvents];

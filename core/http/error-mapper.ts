@@ -16,6 +16,8 @@ const statusOf: Record<ErrorCode, number> = {
   [ErrorCode.registrationClosed]: 403,
   [ErrorCode.alreadyInitialised]: 403,
   [ErrorCode.activationStale]: 403,
+  // Flagsmith answers InvalidInviteError and InviteExpiredError with 400 {"detail": …}.
+  [ErrorCode.inviteInvalid]: 400,
 };
 
 /** Flagsmith's 401s name the scheme to use, as DRF's TokenAuthentication does. */

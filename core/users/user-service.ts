@@ -15,7 +15,18 @@ export interface Registration {
   superuser?: boolean | undefined;
   sign_up_type?: string | null | undefined;
   marketing_consent_given?: boolean | undefined;
+  invite_hash?: string | undefined;
 }
+
+/**
+ * Whether a sign-up carries a valid invite, asked when ALLOW_REGISTRATION_WITHOUT_INVITE=false. The
+ * organisations slice provides it, so that this slice knows nothing of invites' tables.
+ */
+export type InviteChecker = (check: {
+  email: string;
+  signUpType: string | null | undefined;
+  inviteHash: string | undefined;
+}) => Promise<boolean>;
 
 export interface SuperuserInput {
   email: string;
@@ -71,10 +82,21 @@ export class UserService {
     private readonly secretKey: string,
   ) {}
 
+  #inviteChecker: InviteChecker | undefined;
+
+  /** Installs the invite gate; without one, closed registration refuses every sign-up. */
+  useInviteChecker(checker: InviteChecker): void {
+    this.#inviteChecker = checker;
+  }
+
   async register(input: Registration): Promise<{ user: User; key: string | undefined }> {
     if (!this.settings.allowRegistrationWithoutInvite) {
-      // Invitations arrive with the organisations slice; until an invite matches, sign-up is closed.
-      throw new DomainError(ErrorCode.registrationClosed, messages.noInvite);
+      const invited = await this.#inviteChecker?.({
+        email: input.email,
+        signUpType: input.sign_up_type,
+        inviteHash: input.invite_hash,
+      });
+      if (!invited) throw new DomainError(ErrorCode.registrationClosed, messages.noInvite);
     }
     checkPasswordStrength(input.password);
     const password = await this.hashing.hash(input.password);

@@ -1,0 +1,137 @@
+import type { Request } from 'express';
+import type { Knex } from 'knex';
+import type { Permission } from '../auth/permission.js';
+import type { DataScope } from '../data/unit-of-work.js';
+import { domainErrors } from '../errors/domain-error.js';
+import type { OrganisationAccess, OrganisationPolicy } from '../organisations/organisation-policy.js';
+import { pathId } from '../organisations/organisation-policy.js';
+import { type GrantLevel, grantedTo } from '../organisations/permission-grants.js';
+import { projectPermissionKeys } from '../organisations/permission-keys.js';
+import { type Tenant, tenantOf, tenantOrganisationIds } from '../organisations/tenant.js';
+
+/** Project permissions: Flagsmith's PROJECT_PERMISSIONS plus `admin`, to people and to groups. */
+export const projectGrantLevel: GrantLevel = {
+  table: 'project_permission_grants',
+  objectColumn: 'project_id',
+  keys: projectPermissionKeys,
+  supportsAdmin: true,
+  visibleObjects: (knex, tenant) =>
+    knex('projects').select('id').whereIn('organisation_id', tenantOrganisationIds(knex, tenant)),
+};
+
+const allProjectKeys = projectPermissionKeys.map((permission) => permission.key);
+
+/** A tenant's standing in one project it may see. */
+export interface ProjectAccess {
+  readonly projectId: number;
+  readonly organisation: OrganisationAccess;
+  /** Organisation admins (and admin master API keys) are admins of every project of the organisation. */
+  readonly isAdmin: boolean;
+  readonly keys: ReadonlySet<string>;
+}
+
+export interface ProjectRule {
+  readonly name: string;
+  allows(access: ProjectAccess): boolean;
+}
+
+export const projectRules = {
+  /** Anyone who may see the project (VIEW_PROJECT or admin); others do not find it at all. */
+  view: { name: 'ViewProject', allows: () => true } satisfies ProjectRule,
+  admin: { name: 'IsProjectAdmin', allows: (access) => access.isAdmin } satisfies ProjectRule,
+  granted: (key: string): ProjectRule => ({
+    name: `HasProjectPermission(${key})`,
+    allows: (access) => access.isAdmin || access.keys.has(key),
+  }),
+};
+
+/**
+ * "May this principal do this to that project", built on the organisation policy: the organisation's
+ * admins hold every project permission; anyone else holds what is granted to them or to their groups. A
+ * project the caller may not view (VIEW_PROJECT) is not found, as Flagsmith's permitted-projects queryset
+ * makes it; environments add their level the same way on top of this one.
+ */
+export class ProjectPolicy {
+  readonly #resolved = new WeakMap<Request, ProjectAccess>();
+
+  constructor(
+    private readonly organisations: OrganisationPolicy,
+    private readonly reads: DataScope,
+  ) {}
+
+  async accessTo(
+    tenant: Tenant,
+    projectId: number,
+    scope: DataScope = this.reads,
+  ): Promise<ProjectAccess | undefined> {
+    const project = (await scope
+      .knex('projects')
+      .where('id', projectId)
+      .whereIn('organisation_id', tenantOrganisationIds(scope.knex, tenant))
+      .first('id', 'organisation_id')) as { id: number; organisation_id: number } | undefined;
+    if (!project) return undefined;
+    const organisation = await this.organisations.accessTo(tenant, project.organisation_id, scope);
+    if (!organisation) return undefined;
+    if (organisation.isAdmin)
+      return { projectId, organisation, isAdmin: true, keys: new Set(allProjectKeys) };
+    if (organisation.userId === undefined) return undefined;
+    const granted = await grantedTo(
+      scope,
+      projectGrantLevel,
+      projectId,
+      project.organisation_id,
+      organisation.userId,
+    );
+    if (!granted.admin && !granted.keys.has('VIEW_PROJECT')) return undefined;
+    return {
+      projectId,
+      organisation,
+      isAdmin: granted.admin,
+      keys: granted.admin ? new Set(allProjectKeys) : granted.keys,
+    };
+  }
+
+  /** The ids of the projects the tenant may see, as a subquery: the store filters every list by it. */
+  visibleProjectIds(knex: DataScope['knex'], tenant: Tenant): Knex.QueryBuilder {
+    if (tenant.kind === 'masterApiKey') {
+      return knex('projects')
+        .select('id')
+        .where('organisation_id', tenant.isAdmin ? tenant.organisationId : -1);
+    }
+    const adminOrganisations = knex('user_organisations')
+      .select('organisation_id')
+      .where({ user_id: tenant.userId, role: 'ADMIN' });
+    const groups = knex('user_permission_group_memberships')
+      .select('group_id')
+      .where('user_id', tenant.userId);
+    const granted = knex('project_permission_grants')
+      .select('project_id')
+      .where((where) => where.where('user_id', tenant.userId).orWhereIn('group_id', groups))
+      .where((where) => where.where('admin', true).orWhereRaw(`permissions @> '["VIEW_PROJECT"]'::jsonb`));
+    return knex('projects')
+      .select('id')
+      .whereIn('organisation_id', tenantOrganisationIds(knex, tenant))
+      .where((where) => where.whereIn('organisation_id', adminOrganisations).orWhereIn('id', granted));
+  }
+
+  permission(rule: ProjectRule, param = 'projectId'): Permission {
+    return {
+      name: rule.name,
+      allows: async (principal, req) => {
+        const tenant = tenantOf(principal);
+        if (!tenant) return false;
+        const projectId = pathId(req.params[param]);
+        const access = projectId === undefined ? undefined : await this.accessTo(tenant, projectId);
+        if (!access) throw domainErrors.notFound();
+        this.#resolved.set(req, access);
+        return rule.allows(access);
+      },
+    };
+  }
+
+  accessOf(req: Request): ProjectAccess {
+    const access = this.#resolved.get(req);
+    if (!access) throw new Error(`${req.method} ${req.path}: no project permission ran for this route`);
+    return access;
+  }
+}

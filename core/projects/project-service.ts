@@ -1,0 +1,73 @@
+import type { Transactor } from '../data/unit-of-work.js';
+import { domainErrors } from '../errors/domain-error.js';
+import { grantedOrganisationKeys, type OrganisationPolicy } from '../organisations/organisation-policy.js';
+import type { Tenant } from '../organisations/tenant.js';
+import type { ProjectModel } from './project-model.js';
+import type { ProjectAccess } from './project-policy.js';
+import type { ProjectFields, ProjectStore } from './project-store.js';
+
+/** Projects of organisations: who may create them, and their settings. */
+export class ProjectService {
+  constructor(
+    private readonly transactor: Transactor,
+    private readonly store: ProjectStore,
+    private readonly organisations: OrganisationPolicy,
+  ) {}
+
+  list(tenant: Tenant, organisationId?: number): Promise<ProjectModel[]> {
+    return this.store.list(this.transactor.reads, tenant, organisationId);
+  }
+
+  async view(access: ProjectAccess): Promise<ProjectModel> {
+    const project = await this.store.find(
+      this.transactor.reads,
+      access.organisation.tenant,
+      access.projectId,
+    );
+    if (!project) throw domainErrors.notFound();
+    return project;
+  }
+
+  /**
+   * Flagsmith's ProjectPermissions for a create: a member of the organisation (anyone else is refused with
+   * 403, whether the organisation exists or not) holding CREATE_PROJECT, or only its admins when the
+   * organisation has `restrict_project_create_to_admin`. A creator who is not an admin becomes the
+   * project's admin, so that they can see what they made.
+   */
+  async create(tenant: Tenant, organisationId: number, fields: ProjectFields): Promise<ProjectModel> {
+    return this.transactor.run(async (uow) => {
+      const access = await this.organisations.accessTo(tenant, organisationId, uow);
+      if (!access) throw domainErrors.permissionDenied();
+      if (!access.isAdmin) {
+        const organisation = await uow
+          .knex('organisations')
+          .where('id', organisationId)
+          .first('restrict_project_create_to_admin');
+        const allowed =
+          !organisation?.restrict_project_create_to_admin &&
+          access.userId !== undefined &&
+          (await grantedOrganisationKeys(uow, organisationId, access.userId)).has('CREATE_PROJECT');
+        if (!allowed) throw domainErrors.permissionDenied();
+      }
+      const project = await this.store.create(uow, organisationId, fields);
+      if (!access.isAdmin && access.userId !== undefined)
+        await this.store.grantAdmin(uow, project.id, access.userId);
+      return project;
+    });
+  }
+
+  async update(access: ProjectAccess, patch: Partial<ProjectFields>): Promise<ProjectModel> {
+    const updated = await this.transactor.run((uow) =>
+      this.store.update(uow, access.organisation.tenant, access.projectId, patch),
+    );
+    if (!updated) throw domainErrors.notFound();
+    return updated;
+  }
+
+  async delete(access: ProjectAccess): Promise<void> {
+    const deleted = await this.transactor.run((uow) =>
+      this.store.delete(uow, access.organisation.tenant, access.projectId),
+    );
+    if (!deleted) throw domainErrors.notFound();
+  }
+}
