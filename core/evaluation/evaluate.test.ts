@@ -57,10 +57,15 @@ describe('evaluate', () => {
       assert.equal(result.flags.h?.reason, 'DEFAULT');
       assert.deepEqual(result.segments.map((segment) => segment.name).sort(), ['strong', 'tie', 'weak']);
     });
-    it('without an identity: defaults only, no segments', () => {
+    it('without an identity: segments on the environment still apply, as in Flagsmith’s engine', () => {
       const result = getEvaluationResult({ ...context, identity: null });
-      assert.equal(result.flags.f?.value, 'f_default');
-      assert.deepEqual(result.segments, []);
+      assert.equal(result.flags.f?.value, 'strong');
+      assert.deepEqual(
+        result.segments.map((segment) => segment.name),
+        ['weak', 'strong', 'tie'],
+      );
+      // An empty identity is no identity either.
+      assert.deepEqual(getEvaluationResult({ ...context, identity: {} as never }).segments, result.segments);
     });
     it('identity overrides beat every segment override', () => {
       const document = documentWith({
@@ -149,7 +154,8 @@ describe('evaluate', () => {
         Object.keys(evaluate(compileEnvironment(project), { identifier: 'bob' }).flags).sort(),
         ['f', 'off'],
       );
-      assert.deepEqual(Object.keys(evaluate(compileEnvironment(project), null).flags).sort(), ['f']);
+      // Without an identity the segment (IS_NOT_SET) still matches and turns "off" on.
+      assert.deepEqual(Object.keys(evaluate(compileEnvironment(project), null).flags).sort(), ['f', 'off']);
       const environmentSays = { ...project, hide_disabled_flags: false };
       assert.deepEqual(Object.keys(evaluate(compileEnvironment(environmentSays), null).flags).sort(), [
         'f',
@@ -205,12 +211,12 @@ describe('evaluate', () => {
           .length,
         0,
       );
-      // The raw context engine does not coerce: "021" < "17" as strings.
+      // Flagsmith's engine coerces what it reads from raw contexts too: "021" is 21 > 17.
       const context = mapEnvironmentDocumentToContext(document);
       assert.equal(
         getEvaluationResult({ ...context, identity: { identifier: 'a', traits: { age: '021' } } }).segments
           .length,
-        0,
+        1,
       );
     });
   });

@@ -69,7 +69,10 @@ describe('differential: Vexil engine vs flagsmith-nodejs 8 local evaluation', fu
           const nodeTraits: Record<string, DocumentValue> = overriddenIdentifiers.includes(identifier)
             ? { ...Object.fromEntries(TRAIT_NAMES.map((name) => [name, null])), ...coerced }
             : coerced;
-          const theirs = await client.flagsmith.getIdentityFlags(identifier, nodeTraits);
+          const theirs = await client.flagsmith.getIdentityFlags(
+            identifier,
+            nodeTraits as Record<string, string | number | boolean | null>,
+          );
           const theirFlags = theirs.allFlags();
           assert.equal(Object.keys(ours.flags).length, theirFlags.length, where);
           for (const flag of theirFlags) {
