@@ -15,7 +15,6 @@ import {
 import { compilePythonRegex } from './python-regex.js';
 import { compareSemver, parseSemver, type Semver } from './python-semver.js';
 import {
-  floatValue,
   isPythonInt,
   member,
   PythonFloat,
@@ -33,6 +32,9 @@ export interface IdentityState {
   readonly key: string | null;
   /** Traits after the context mapper's coercion; null-valued traits are absent. */
   readonly traits: ReadonlyMap<string, PythonScalar>;
+  /** `$.identity.identifier` and `$.identity.key` as context values (coerced; null when not set). */
+  readonly identifierValue: PythonScalar;
+  readonly keyValue: PythonScalar;
 }
 
 export type IdentityMatcher = (identity: IdentityState) => boolean;
@@ -92,6 +94,11 @@ export function compileReader(property: unknown, context: unknown): ValueReader 
   const steps = parseSimplePath(property);
   if (steps !== undefined) {
     if (steps[0] === 'identity') {
+      // The two identity paths segments use most, read from the identity state without walking the path.
+      if (steps.length === 2 && steps[1] === 'identifier')
+        return (identity) => readTrait(identity, property) ?? identity.identifierValue;
+      if (steps.length === 2 && steps[1] === 'key')
+        return (identity) => readTrait(identity, property) ?? identity.keyValue;
       return (identity) => readTrait(identity, property) ?? pathValue(resolveIdentityPath(identity, steps));
     }
     const resolved = pathValue(resolveSteps(context, steps));
@@ -174,6 +181,9 @@ function compileTypedComparison(operator: string, conditionValue: unknown): (val
   const isSemver = typeof conditionValue === 'string' && conditionValue.endsWith(SEMVER_SUFFIX);
   const semverText = isSemver ? conditionValue.slice(0, -SEMVER_SUFFIX.length) : '';
   const semver: Semver | undefined = isSemver ? parseSemver(semverText) : undefined;
+  const asIntNumber = typeof asInt === 'number' ? asInt : undefined;
+  const asBoolInt = asBool ? 1 : 0;
+  // Hot path: local comparisons only (no calls into other modules per value).
   return (value) => {
     if (typeof value === 'string') {
       if (semverCheckFails) return false;
@@ -184,19 +194,30 @@ function compileTypedComparison(operator: string, conditionValue: unknown): (val
         if (contains) return semverText === parsed.prereleaseText || semverText === parsed.build;
         return semver !== undefined && order(compareSemver(parsed, semver));
       }
-      return contains ? value.includes(asStr) : order(compareCodePoints(value, asStr));
+      if (contains) return value.includes(asStr);
+      return order(value === asStr ? 0 : compareCodePoints(value, asStr));
     }
     // No other type supports `in`.
     if (contains) return false;
+    if (typeof value === 'number') {
+      if (Number.isInteger(value)) {
+        // A Python int: the condition is cast with int().
+        if (asIntNumber !== undefined) return order(value === asIntNumber ? 0 : value < asIntNumber ? -1 : 1);
+        return asInt !== undefined && order(compareNumbers(value, asInt));
+      }
+      return asFloat !== undefined && compareFloats(value, asFloat, operator, order);
+    }
     // Python's bool is an int subclass: True > False.
-    if (typeof value === 'boolean') return order((value ? 1 : 0) - (asBool ? 1 : 0));
-    if (isPythonInt(value)) return asInt !== undefined && order(compareNumbers(value, asInt));
-    if (asFloat === undefined) return false;
-    const number = floatValue(value as number | PythonFloat);
-    // NaN: every comparison is false except !=.
-    if (Number.isNaN(number) || Number.isNaN(asFloat)) return operator === 'NOT_EQUAL';
-    return order(compareNumbers(number, asFloat));
+    if (typeof value === 'boolean') return order((value ? 1 : 0) - asBoolInt);
+    if (typeof value === 'bigint') return asInt !== undefined && order(compareNumbers(value, asInt));
+    return asFloat !== undefined && compareFloats((value as PythonFloat).value, asFloat, operator, order);
   };
+}
+
+function compareFloats(left: number, right: number, operator: string, order: Comparison): boolean {
+  // NaN: every comparison is false except !=.
+  if (Number.isNaN(left) || Number.isNaN(right)) return operator === 'NOT_EQUAL';
+  return order(left === right ? 0 : left < right ? -1 : 1);
 }
 
 /** Python's float `%`: the result takes the divisor's sign (`math.fmod`, then adjusted). */
@@ -245,7 +266,7 @@ function compileValueTest(
       const test = compilePythonRegex(pythonStr(conditionValue));
       // Python raises re.error on a pattern it cannot compile; Vexil: no match.
       if (test === undefined) return () => false;
-      return (value) => test(pythonStr(value));
+      return (value) => test(typeof value === 'string' ? value : pythonStr(value));
     }
     case 'MODULO':
       return compileModulo(conditionValue);

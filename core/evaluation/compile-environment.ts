@@ -346,7 +346,10 @@ function compileContext(
     hideDisabledFlags: options.hideDisabledFlags ?? false,
     identityOverrides,
     // Flagsmith's engine fills a missing identity key with "{environment key}_{identifier}".
-    identityKey: identityKey ?? ((identifier) => `${environmentKey}_${pythonStr(identifier)}`),
+    identityKey:
+      identityKey ??
+      ((identifier) =>
+        `${environmentKey}_${typeof identifier === 'string' ? identifier : pythonStr(identifier)}`),
     buildFlags: flagsBuilder(features.map((feature) => feature.name)),
   };
 }
@@ -380,6 +383,9 @@ export function compileEnvironment(
     context,
     { hideDisabledFlags: options.hideDisabledFlags ?? hidesDisabledFlags(source) },
     identityOverrides,
-    (identifier) => documentIdentityKey(source, { identifier: pythonStr(identifier) }),
+    (identifier) =>
+      documentIdentityKey(source, {
+        identifier: typeof identifier === 'string' ? identifier : pythonStr(identifier),
+      }),
   );
 }

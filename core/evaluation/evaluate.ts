@@ -12,14 +12,7 @@ import type { DocumentIdentity } from './environment-document.js';
 import type { EvaluationResult, FlagResult, SegmentResult } from './evaluation-context.js';
 import { hashedPercentageOfJoined } from './hashed-percentage.js';
 import { IDENTITY_OVERRIDE_SEGMENT_NAME } from './map-environment-document.js';
-import {
-  isPythonInt,
-  member,
-  orderedEntries,
-  type PythonScalar,
-  pythonStr,
-  toContextValue,
-} from './python-value.js';
+import { isPythonInt, orderedEntries, type PythonScalar, pythonStr, toContextValue } from './python-value.js';
 
 const IDENTITY_OVERRIDE_RESULT: SegmentResult = {
   name: IDENTITY_OVERRIDE_SEGMENT_NAME,
@@ -27,7 +20,13 @@ const IDENTITY_OVERRIDE_RESULT: SegmentResult = {
 };
 
 /** An environment-only evaluation: no traits, no identity key, `$.identity…` not set. */
-const NO_IDENTITY: IdentityState = { raw: null, key: null, traits: new Map() };
+const NO_IDENTITY: IdentityState = {
+  raw: null,
+  key: null,
+  traits: new Map(),
+  identifierValue: null,
+  keyValue: null,
+};
 
 /** The identity to evaluate: a context identity, or (for documents) traits in the SDK's list form. */
 export type EvaluationIdentity = DocumentIdentity;
@@ -37,13 +36,23 @@ interface TraitItem {
   trait_value: unknown;
 }
 
+/** Python's truth value of the identity dict: None and `{}` are no identity. */
+function hasIdentity(identity: unknown): boolean {
+  if (identity === null || identity === undefined) return false;
+  if (identity instanceof Map) return identity.size > 0;
+  for (const _ in identity as object) return true;
+  return false;
+}
+
 function identityState(
   compiled: CompiledEnvironment,
   identity: EvaluationIdentity | null | undefined,
 ): IdentityState {
-  // Flagsmith's engine treats a missing or empty identity as none.
-  if (!pythonTruthy(identity)) return NO_IDENTITY;
-  const given = member(identity, 'traits');
+  if (!hasIdentity(identity)) return NO_IDENTITY;
+  const dict = identity as unknown as
+    | { traits?: unknown; key?: unknown; identifier?: unknown }
+    | Map<string, unknown>;
+  const given = dict instanceof Map ? dict.get('traits') : dict.traits;
   const traits = new Map<string, PythonScalar>();
   let raw: unknown = identity;
   if (Array.isArray(given)) {
@@ -55,21 +64,28 @@ function identityState(
       const coerced = toContextValue(value);
       if (coerced !== null) traits.set(name, coerced);
     }
-  } else if (typeof given === 'object' && given !== null) {
-    for (const [name, value] of orderedEntries(given)) {
-      // Every value the engine reads goes through the context mapper's coercion ("007" → 7).
+  } else if (given instanceof Map) {
+    for (const [name, value] of given as Map<string, unknown>) {
       const coerced = toContextValue(value);
       if (coerced !== null) traits.set(name, coerced);
     }
+  } else if (typeof given === 'object' && given !== null) {
+    // Trait order does not matter for lookups (JSONPath reads `raw`, which keeps it).
+    for (const name in given) {
+      if (!Object.hasOwn(given, name)) continue;
+      // Every value the engine reads goes through the context mapper's coercion ("007" → 7).
+      const coerced = toContextValue((given as Record<string, unknown>)[name]);
+      if (coerced !== null) traits.set(name, coerced);
+    }
   }
-  const givenKey = member(identity, 'key');
-  const identifier = member(identity, 'identifier');
+  const givenKey = dict instanceof Map ? dict.get('key') : dict.key;
+  const identifier = dict instanceof Map ? dict.get('identifier') : dict.identifier;
   let key: string;
   // An empty key counts as missing, as in Flagsmith's engine.
-  if (pythonTruthy(givenKey)) key = pythonStr(givenKey);
+  if (typeof givenKey === 'string' ? givenKey !== '' : pythonTruthy(givenKey)) key = pythonStr(givenKey);
   else if (identifier === undefined) return NO_IDENTITY;
   else key = compiled.identityKey(identifier);
-  return { raw, key, traits };
+  return { raw, key, traits, identifierValue: toContextValue(identifier), keyValue: toContextValue(key) };
 }
 
 const readIdentifier = compileReader('$.identity.identifier', {});

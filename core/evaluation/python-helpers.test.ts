@@ -73,15 +73,16 @@ describe('Python regex', () => {
 describe('python-semver', () => {
   it('parses strict versions only', () => {
     assert.deepEqual(parseSemver('1.2.3-beta.1+b.2'), {
-      major: 1n,
-      minor: 2n,
-      patch: 3n,
-      prerelease: ['beta', 1n],
+      major: 1,
+      minor: 2,
+      patch: 3,
+      prerelease: ['beta', 1],
       prereleaseText: 'beta.1',
       build: 'b.2',
     });
     // Python's `\d` is Unicode: python-semver reads Arabic-Indic digits.
-    assert.equal(parseSemver('1.2٠.3')?.minor, 20n);
+    assert.equal(parseSemver('1.2٠.3')?.minor, 20);
+    assert.equal(parseSemver('1.12345678901234567890.0')?.minor, 12345678901234567890n);
     assert.equal(parseSemver('١.2.3'), undefined);
     for (const bad of ['1.2', 'v1.2.3', '1.2.3-', '1.2.3-01', ' 1.2.3', '1.2.3.4']) {
       assert.equal(parseSemver(bad), undefined, bad);

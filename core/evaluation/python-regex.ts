@@ -31,8 +31,12 @@ function fail(): never {
   throw new Unsupported();
 }
 
+// Characters that mean themselves in and out of a JavaScript `u` class; V8 matches them faster written plainly.
+const PLAIN = /^[A-Za-z0-9_@%&~#,:;'"<>=!` ]$/;
+
 function literal(codePoint: number): string {
-  return `\\u{${codePoint.toString(16)}}`;
+  const char = String.fromCodePoint(codePoint);
+  return PLAIN.test(char) ? char : `\\u{${codePoint.toString(16)}}`;
 }
 
 /** A class item: code point ranges, plus positive sets and complemented sets (\W, \S …) spelled as class bodies. */

@@ -185,6 +185,11 @@ const DECIMAL_STRING = /^-?[0-9]+\.[0-9]+$/;
  * a dict) becomes its Python str(). Undefined means "not set".
  */
 export function toContextValue(value: unknown): PythonScalar {
+  if (typeof value === 'string') {
+    // Cheap reject before the regexes: most trait strings do not start with a digit or "-".
+    const first = value.charCodeAt(0);
+    if (first !== 45 && (first < 48 || first > 57)) return value;
+  }
   const scalar = toScalar(value);
   if (scalar === undefined) return pythonStr(value);
   if (typeof scalar !== 'string') return scalar;
