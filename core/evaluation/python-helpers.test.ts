@@ -61,6 +61,23 @@ describe('Python regex', () => {
     assert.equal(matches('a*+a', 'aaa'), false);
     assert.equal(matches('(?s:.)b', '\nb'), true);
   });
+  it('ignores case as Python does, not as JavaScript folds', () => {
+    const matches = (pattern: string, text: string) => compilePythonRegex(pattern)?.(text);
+    // Python: lower("İ") is "i", and re._casefix makes "i" and "ı" equivalent; JavaScript's `i` flag does neither.
+    assert.equal(matches('(?i)i', 'İ'), true);
+    assert.equal(matches('(?i)i', 'ı'), true);
+    assert.equal(matches('(?i)[a-z]', 'ı'), true);
+    assert.equal(matches('(?i)[^k]', '\u212a'), false);
+    assert.equal(matches('(?i)σ', 'ς'), true);
+    assert.equal(matches('(?i)ff', 'ﬀ'), false);
+    assert.equal(matches('(?i:[a-z])b', 'Ab'), true);
+    assert.equal(matches('(?i:[a-z])b', 'AB'), false);
+    assert.equal(matches('(?i)(?-i:a)', 'A'), false);
+    assert.equal(matches('(?i)(a)\\1', 'aA'), true);
+    assert.equal(matches('(?:ab)++c', 'ababc'), true);
+    assert.equal(matches('(a)*+a', 'aa'), false);
+    assert.equal(matches('(a)(?>(b))\\2', 'abb'), true);
+  });
   it('is reusable: the sticky index is reset on every test', () => {
     const test = compilePythonRegex('a+');
     assert.ok(test);

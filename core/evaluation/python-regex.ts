@@ -62,32 +62,93 @@ function setFor(letter: string, flags: Flags): { body: string; negated: boolean 
   return { body, negated: letter !== lower };
 }
 
-function caseVariants(codePoint: number): number[] {
-  const char = String.fromCodePoint(codePoint);
-  const variants = new Set([codePoint]);
-  for (const other of [char.toLowerCase(), char.toUpperCase()]) {
-    const point = other.codePointAt(0) as number;
-    if (other.length === String.fromCodePoint(point).length) variants.add(point);
+// Python's IGNORECASE (Unicode): a literal or class matches x when lower(x) is the lower form of one of its
+// members, lower being the simple lowercase mapping (the first code point of the full one: "İ" → "i"), plus CPython's
+// extra equivalences (re._casefix). JavaScript's `i` flag folds differently ("ı" and "i", "İ" and "i"), so Vexil
+// never uses it for that and expands each literal and class to its case-equivalence closure instead.
+const EXTRA_CASES: readonly (readonly number[])[] = [
+  [0x69, 0x131],
+  [0x73, 0x17f],
+  [0xb5, 0x3bc],
+  [0x345, 0x3b9, 0x1fbe],
+  [0x390, 0x1fd3],
+  [0x3b0, 0x1fe3],
+  [0x3b2, 0x3d0],
+  [0x3b5, 0x3f5],
+  [0x3b8, 0x3d1],
+  [0x3ba, 0x3f0],
+  [0x3c0, 0x3d6],
+  [0x3c1, 0x3f1],
+  [0x3c2, 0x3c3],
+  [0x3c6, 0x3d5],
+  [0x432, 0x1c80],
+  [0x434, 0x1c81],
+  [0x43e, 0x1c82],
+  [0x441, 0x1c83],
+  [0x442, 0x1c84, 0x1c85],
+  [0x44a, 0x1c86],
+  [0x463, 0x1c87],
+  [0x1c88, 0xa64b],
+  [0x1e61, 0x1e9b],
+  [0xfb05, 0xfb06],
+];
+// Every cased letter lies below U+20000.
+const CASED_LIMIT = 0x20000;
+
+function lower(codePoint: number): number {
+  return String.fromCodePoint(codePoint).toLowerCase().codePointAt(0) as number;
+}
+
+let caseGroups:
+  | { byCodePoint: Map<number, readonly number[]>; groups: readonly (readonly number[])[] }
+  | undefined;
+
+/** The case-equivalence classes with more than one member (built once, on the first case-insensitive pattern). */
+function equivalenceClasses(): NonNullable<typeof caseGroups> {
+  if (caseGroups) return caseGroups;
+  const byLower = new Map<number, number[]>();
+  for (let codePoint = 0; codePoint < CASED_LIMIT; codePoint++) {
+    if (codePoint >= 0xd800 && codePoint <= 0xdfff) continue;
+    const key = lower(codePoint);
+    const members = byLower.get(key);
+    if (members) members.push(codePoint);
+    else byLower.set(key, [codePoint]);
   }
-  return [...variants];
+  for (const extra of EXTRA_CASES) {
+    const merged = new Set<number>();
+    for (const codePoint of extra)
+      for (const member of byLower.get(codePoint) ?? [codePoint]) merged.add(member);
+    for (const codePoint of extra) byLower.set(codePoint, [...merged]);
+  }
+  const byCodePoint = new Map<number, readonly number[]>();
+  const groups: (readonly number[])[] = [];
+  for (const members of byLower.values()) {
+    if (members.length < 2 || byCodePoint.has(members[0] as number)) continue;
+    const sorted = [...new Set(members)].sort((x, y) => x - y);
+    groups.push(sorted);
+    for (const member of sorted) byCodePoint.set(member, sorted);
+  }
+  caseGroups = { byCodePoint, groups };
+  return caseGroups;
 }
 
 class Translator {
   position = 0;
   out = '';
-  /** Python group numbers → JavaScript group numbers (atomic groups add capture groups of their own). */
-  readonly groupMap: number[] = [0];
+  /**
+   * Capture groups become JavaScript named groups `g<number>` (and atomic groups' helpers `a<n>`), so the helpers
+   * never renumber Python's groups and backreferences need no rewriting.
+   */
+  groups = 0;
+  helpers = 0;
   readonly openGroups = new Set<number>();
   readonly names = new Map<string, number>();
-  jsGroups = 0;
+  /** Set when a backreference is case-insensitive: only JavaScript's `i` flag can compare captured text so. */
+  ignoreCaseBackreference = false;
   /** Where the last quantifiable atom starts in `out`, or -1 after an assertion or at the start of a branch. */
   atomStart = -1;
-  atomHasGroup = false;
 
-  constructor(
-    readonly pattern: string,
-    readonly globalIgnoreCase: boolean,
-  ) {}
+  constructor(readonly pattern: string) {}
 
   peek(offset = 0): string {
     const point = this.pattern.codePointAt(this.position + offset);
@@ -100,9 +161,8 @@ class Translator {
     return char;
   }
 
-  emitAtom(text: string, hasGroup = false): void {
+  emitAtom(text: string): void {
     this.atomStart = this.out.length;
-    this.atomHasGroup = hasGroup;
     this.out += text;
   }
 
@@ -112,10 +172,8 @@ class Translator {
   }
 
   literalAtom(codePoint: number, flags: Flags): void {
-    if (flags.i && !this.globalIgnoreCase) {
-      const variants = caseVariants(codePoint);
-      this.emitAtom(variants.length > 1 ? `[${variants.map(literal).join('')}]` : literal(codePoint));
-    } else this.emitAtom(literal(codePoint));
+    const group = flags.i ? equivalenceClasses().byCodePoint.get(codePoint) : undefined;
+    this.emitAtom(group ? `[${group.map(literal).join('')}]` : literal(codePoint));
   }
 
   sequence(flags: Flags, depth: number): void {
@@ -188,11 +246,9 @@ class Translator {
 
   /** `x*+` is `(?>x*)`: an atomic group, written as a lookahead capture and its backreference. */
   possessive(quantifier: string): void {
-    // Renumbering groups inside the atom is not supported: such a pattern is refused (no match).
-    if (this.atomHasGroup) fail();
     const atom = this.out.slice(this.atomStart);
-    const group = ++this.jsGroups;
-    this.out = `${this.out.slice(0, this.atomStart)}(?:(?=(${atom}${quantifier}))\\${group})`;
+    const helper = `a${++this.helpers}`;
+    this.out = `${this.out.slice(0, this.atomStart)}(?:(?=(?<${helper}>${atom}${quantifier}))\\k<${helper}>)`;
     this.atomStart = -2;
   }
 
@@ -247,23 +303,23 @@ class Translator {
         this.position = end + 1;
         return;
       } else if (kind === '>') {
-        const group = ++this.jsGroups;
-        this.out += '(?:(?=(';
-        close = `))\\${group})`;
+        const helper = `a${++this.helpers}`;
+        this.out += `(?:(?=(?<${helper}>`;
+        close = `))\\k<${helper}>)`;
       } else if (kind === 'P') {
         const sub = this.next();
         if (sub === '<') {
           const name = this.groupName('>');
           if (this.names.has(name)) fail();
-          pythonGroup = this.groupMap.length;
+          pythonGroup = ++this.groups;
           this.names.set(name, pythonGroup);
-          this.groupMap.push(++this.jsGroups);
-          this.out += `(?<${name}>`;
+          this.out += `(?<g${pythonGroup}>`;
         } else if (sub === '=') {
           const name = this.groupName(')');
           const group = this.names.get(name);
           if (group === undefined || this.openGroups.has(group)) fail();
-          this.emitAtom(`\\k<${name}>`);
+          if (flags.i) this.ignoreCaseBackreference = true;
+          this.emitAtom(`\\k<g${group}>`);
           return;
         } else fail();
       } else if (/[aiLmsux-]/.test(kind)) {
@@ -273,7 +329,6 @@ class Translator {
         if (this.next() !== ':') fail();
         const [on, off = ''] = text.split('-') as [string, string?];
         if (text.split('-').length > 2 || on.includes('L') || off.includes('L') || /[au]/.test(off)) fail();
-        if (off.includes('i') && this.globalIgnoreCase) fail();
         inner = {
           i: (flags.i || on.includes('i')) && !off.includes('i'),
           m: (flags.m || on.includes('m')) && !off.includes('m'),
@@ -284,9 +339,8 @@ class Translator {
         this.out += '(?:';
       } else fail();
     } else {
-      pythonGroup = this.groupMap.length;
-      this.groupMap.push(++this.jsGroups);
-      this.out += '(';
+      pythonGroup = ++this.groups;
+      this.out += `(?<g${pythonGroup}>`;
     }
     if (pythonGroup > 0) this.openGroups.add(pythonGroup);
     this.sequence(inner, depth + 1);
@@ -298,8 +352,8 @@ class Translator {
     this.out = this.out.slice(0, start);
     if (lookaround) {
       // Python lets a lookahead be repeated; JavaScript does not, and a repeated assertion is the assertion.
-      this.emitAtom(`(?:${text})`, true);
-    } else this.emitAtom(text, true);
+      this.emitAtom(`(?:${text})`);
+    } else this.emitAtom(text);
   }
 
   /** An escape's code point where it stands for one character, else undefined. */
@@ -388,8 +442,9 @@ class Translator {
         }
       }
       const group = Number(digits);
-      if (group >= this.groupMap.length || this.openGroups.has(group)) fail();
-      this.emitAtom(`(?:\\${this.groupMap[group]})`);
+      if (group > this.groups || this.openGroups.has(group)) fail();
+      if (flags.i) this.ignoreCaseBackreference = true;
+      this.emitAtom(`\\k<g${group}>`);
       return;
     }
     this.literalAtom(letter.codePointAt(0) as number, flags);
@@ -419,8 +474,6 @@ class Translator {
   }
 
   characterClass(flags: Flags): void {
-    // Case-insensitive classes in a scoped (?i:…) would need case-folded ranges: refused (no match).
-    if (flags.i && !this.globalIgnoreCase) fail();
     let negated = false;
     if (this.peek() === '^') {
       this.next();
@@ -447,20 +500,36 @@ class Translator {
       else if (start.negated) items.complements.push(start.body);
       else items.body += start.body;
     }
-    if (items.complements.length === 0) {
-      this.emitAtom(`[${negated ? '^' : ''}${items.body}]`);
+    // The class as a positive matcher, then widened to its case closure under IGNORECASE, then negated.
+    const positive = items.body === '' ? '' : `[${items.body}]`;
+    const parts = [...(positive ? [positive] : []), ...items.complements.map((body) => `[^${body}]`)];
+    if (flags.i) {
+      const extras = caseClosureExtras(parts);
+      if (extras.length > 0) parts.push(`[${extras.map(literal).join('')}]`);
+    }
+    if (parts.length === 0) {
+      // Python's `[]]`-style parsing never leaves a class empty; kept for safety.
+      this.emitAtom(negated ? '[\\s\\S]' : '[^\\s\\S]');
       return;
     }
-    const positive = items.body === '' ? '' : `[${items.body}]`;
-    if (!negated) {
-      const parts = [...(positive ? [positive] : []), ...items.complements.map((body) => `[^${body}]`)];
-      this.emitAtom(`(?:${parts.join('|')})`);
-    } else {
-      // Not (P or not C1 or not C2 …): not P, and in every C.
-      const lookaheads = items.complements.map((body) => `(?=[${body}])`).join('');
-      this.emitAtom(`(?:${positive ? `(?!${positive})` : ''}${lookaheads}[\\s\\S])`);
+    const matcher = parts.length === 1 ? (parts[0] as string) : `(?:${parts.join('|')})`;
+    if (!negated) this.emitAtom(matcher);
+    else if (parts.length === 1 && positive) this.emitAtom(`[^${items.body}]`);
+    else this.emitAtom(`(?:(?!${matcher})[\\s\\S])`);
+  }
+}
+
+/** The members of case-equivalence classes that meet the class (`parts`, alternatives) but are not in it. */
+function caseClosureExtras(parts: readonly string[]): number[] {
+  const member = new RegExp(`^(?:${parts.join('|')})$`, 'u');
+  const extras: number[] = [];
+  for (const group of equivalenceClasses().groups) {
+    const inside = group.filter((codePoint) => member.test(String.fromCodePoint(codePoint)));
+    if (inside.length > 0 && inside.length < group.length) {
+      for (const codePoint of group) if (!inside.includes(codePoint)) extras.push(codePoint);
     }
   }
+  return extras;
 }
 
 const GLOBAL_FLAGS = /^\(\?([aiLmsux]+)\)/;
@@ -481,15 +550,17 @@ function translate(pattern: string): { source: string; flags: string } | undefin
     body = body.slice((match[0] as string).length);
   }
   if (flags.a && unicode) return undefined;
-  const translator = new Translator(body, flags.i);
+  const translator = new Translator(body);
   try {
     translator.sequence(flags, 0);
   } catch (error) {
     if (error instanceof Unsupported) return undefined;
     throw error;
   }
-  // Sticky: the match must start at index 0 (Python's re.match).
-  return { source: translator.out, flags: flags.i ? 'iuy' : 'uy' };
+  // Sticky: the match must start at index 0 (Python's re.match). Case-insensitivity is spelled out in the
+  // pattern, except for backreferences, which only the `i` flag can compare (not with a case-sensitive scope).
+  if (translator.ignoreCaseBackreference && /\(\?[a-zA-Z]*-[a-zA-Z]*i/.test(body)) return undefined;
+  return { source: translator.out, flags: translator.ignoreCaseBackreference ? 'iuy' : 'uy' };
 }
 
 /** A tester for a Python regex, or undefined when Python would fail to compile it (such a condition never matches). */
