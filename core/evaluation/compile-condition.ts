@@ -113,18 +113,18 @@ export function compileReader(property: unknown, context: unknown): ValueReader 
   };
 }
 
+/** The context as Flagsmith's engine queries it: the identity in its place, with `key` filled in. */
 function contextWithIdentity(context: unknown, identity: IdentityState): unknown {
-  const entries = [...new Map(Object.entries(context as object)).entries()].filter(
-    ([key]) => key !== 'identity',
-  );
+  const entries = new Map(context instanceof Map ? context : Object.entries(context as object));
   if (identity.raw !== null) {
     const raw = new Map(
       identity.raw instanceof Map ? identity.raw : Object.entries(identity.raw as Record<string, unknown>),
     );
+    // A dict keeps a replaced key's position.
     raw.set('key', identity.key);
-    entries.push(['identity', raw]);
-  }
-  return new Map(entries);
+    entries.set('identity', raw);
+  } else entries.delete('identity');
+  return entries;
 }
 
 type Comparison = (order: number) => boolean;

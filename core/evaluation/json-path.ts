@@ -80,6 +80,22 @@ environment.functionRegister.set('length', {
   },
 });
 
+// RFC 9535's match() and search() are false for a non-string subject; json-p3 tests String(value) ("1" matches
+// "."), so it is guarded here.
+for (const name of ['match', 'search']) {
+  const original = environment.functionRegister.get(name) as {
+    argTypes: unknown;
+    returnType: unknown;
+    call: (subject: unknown, pattern: unknown) => unknown;
+  };
+  environment.functionRegister.set(name, {
+    argTypes: original.argTypes,
+    returnType: original.returnType,
+    call: (subject: unknown, pattern: unknown) =>
+      typeof subject === 'string' && original.call(subject, pattern),
+  } as never);
+}
+
 /** A compiled full query, or undefined when jsonpath-rfc9535 would refuse it (then the property is a trait only). */
 export function compileFullPath(path: string): JSONPathQuery | undefined {
   try {
