@@ -3,7 +3,14 @@
 // Plain member/index paths (`$.identity.traits.plan`, `$.environment.name`, `$.a[0]`) take a fast path here; any
 // other query (wildcards, filters, slices, descendants) runs on json-p3, an RFC 9535 implementation by the same
 // author as the Python one, over a read-only view of the context that keeps Python's dict order.
-import { FunctionExpressionType, JSONPathEnvironment, type JSONPathQuery, Nothing } from 'json-p3';
+import {
+  FunctionExpressionType,
+  JSONPathEnvironment,
+  JSONPathNodeList,
+  type JSONPathQuery,
+  jsonpath,
+  Nothing,
+} from 'json-p3';
 import { KEY_ORDER, member, orderedEntries, PythonFloat } from './python-value.js';
 
 export type PathStep = string | number;
@@ -95,6 +102,63 @@ for (const name of ['match', 'search']) {
       typeof subject === 'string' && original.call(subject, pattern),
   } as never);
 }
+
+/** Python's str ordering (by code point); a local copy, as compile-condition.ts imports this module. */
+function codePointLess(left: string, right: string): boolean {
+  const shared = Math.min(left.length, right.length);
+  for (let i = 0; i < shared; i++) {
+    let a = left.charCodeAt(i);
+    let b = right.charCodeAt(i);
+    if (a === b) continue;
+    if (a >= 0xd800 && b >= 0xd800) {
+      a = a >= 0xe000 ? a - 0x800 : a + 0x2000;
+      b = b >= 0xe000 ? b - 0x800 : b + 0x2000;
+    }
+    return a < b;
+  }
+  return left.length < right.length;
+}
+
+type Scalar = string | number | boolean;
+
+function isScalar(value: unknown): value is Scalar {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
+/** jsonpath-rfc9535's `_lt`: strs by code point, numbers with bool as an int (Python's bool is an int). */
+function pythonLessThan(left: Scalar, right: Scalar): boolean {
+  if (typeof left === 'string' || typeof right === 'string') {
+    return typeof left === 'string' && typeof right === 'string' && codePointLess(left, right);
+  }
+  return Number(left) < Number(right);
+}
+
+// Filter comparisons of two scalars follow jsonpath-rfc9535 (the RFC leaves bool/number and string order to the
+// host language); everything else is json-p3's.
+const infix = jsonpath.expressions.InfixExpression.prototype as unknown as {
+  evaluate: (
+    this: { left: unknown; right: unknown; operator: string; logical: boolean },
+    context: unknown,
+  ) => unknown;
+};
+const evaluateInfix = infix.evaluate;
+const singular = (value: unknown): unknown =>
+  value instanceof JSONPathNodeList && value.nodes.length === 1 ? value.nodes[0]?.value : value;
+infix.evaluate = function evaluate(context) {
+  const operator = this.operator;
+  if (operator !== '<' && operator !== '>' && operator !== '<=' && operator !== '>=') {
+    return evaluateInfix.call(this, context);
+  }
+  const left = singular((this.left as { evaluate: (c: unknown) => unknown }).evaluate(context));
+  const right = singular((this.right as { evaluate: (c: unknown) => unknown }).evaluate(context));
+  if (!isScalar(left) || !isScalar(right)) return evaluateInfix.call(this, context);
+  // Python's `_eq`: a bool equals only a bool.
+  const equal = typeof left === typeof right && left === right;
+  if (operator === '<') return pythonLessThan(left, right);
+  if (operator === '>') return pythonLessThan(right, left);
+  if (operator === '<=') return pythonLessThan(left, right) || equal;
+  return pythonLessThan(right, left) || equal;
+};
 
 /** A compiled full query, or undefined when jsonpath-rfc9535 would refuse it (then the property is a trait only). */
 export function compileFullPath(path: string): JSONPathQuery | undefined {

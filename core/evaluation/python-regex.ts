@@ -143,6 +143,8 @@ class Translator {
   helpers = 0;
   readonly openGroups = new Set<number>();
   readonly names = new Map<string, number>();
+  /** Inside a lookbehind, which Python requires to be of fixed width. */
+  lookbehind = 0;
   /** Set when a backreference is case-insensitive: only JavaScript's `i` flag can compare captured text so. */
   ignoreCaseBackreference = false;
   /** Where the last quantifiable atom starts in `out`, or -1 after an assertion or at the start of a branch. */
@@ -230,6 +232,8 @@ class Translator {
 
   quantifier(text: string): void {
     if (this.atomStart < 0) fail();
+    // Python refuses a look-behind that is not of fixed width.
+    if (this.lookbehind > 0) fail();
     let quantifier = text;
     const modifier = this.peek();
     if (modifier === '?') {
@@ -262,6 +266,7 @@ class Translator {
     const min = low === '' ? 0 : Number(low);
     const max = high === '' ? Number.POSITIVE_INFINITY : Number(high);
     if (max < min || min >= 4294967295 || (Number.isFinite(max) && max >= 4294967295)) fail();
+    if (this.lookbehind > 0 && max !== min) fail();
     this.position += (match[0] as string).length;
     if (this.atomStart < 0) fail();
     const quantifier = Number.isFinite(max) ? `{${min},${max}}` : `{${min},}`;
@@ -291,13 +296,16 @@ class Translator {
     let inner = flags;
     let close = ')';
     let pythonGroup = 0;
+    let lookbehind = false;
     if (this.peek() === '?') {
       this.next();
       const kind = this.next();
       if (kind === ':') this.out += '(?:';
       else if (kind === '=' || kind === '!') this.out += `(?${kind}`;
-      else if (kind === '<' && (this.peek() === '=' || this.peek() === '!')) this.out += `(?<${this.next()}`;
-      else if (kind === '#') {
+      else if (kind === '<' && (this.peek() === '=' || this.peek() === '!')) {
+        this.out += `(?<${this.next()}`;
+        lookbehind = true;
+      } else if (kind === '#') {
         const end = this.pattern.indexOf(')', this.position);
         if (end < 0) fail();
         this.position = end + 1;
@@ -343,7 +351,9 @@ class Translator {
       this.out += `(?<g${pythonGroup}>`;
     }
     if (pythonGroup > 0) this.openGroups.add(pythonGroup);
+    if (lookbehind) this.lookbehind++;
     this.sequence(inner, depth + 1);
+    if (lookbehind) this.lookbehind--;
     if (this.next() !== ')') fail();
     if (pythonGroup > 0) this.openGroups.delete(pythonGroup);
     this.out += close;
