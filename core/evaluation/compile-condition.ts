@@ -127,16 +127,34 @@ function contextWithIdentity(context: unknown, identity: IdentityState): unknown
   return entries;
 }
 
-type Comparison = (order: number) => boolean;
-
-const ORDERS: Record<string, Comparison> = {
-  EQUAL: (order) => order === 0,
-  NOT_EQUAL: (order) => order !== 0,
-  GREATER_THAN: (order) => order > 0,
-  GREATER_THAN_INCLUSIVE: (order) => order >= 0,
-  LESS_THAN: (order) => order < 0,
-  LESS_THAN_INCLUSIVE: (order) => order <= 0,
+// Operators as small integers: one plain switch (no per-condition closure call) decides an order.
+const OPERATOR_CODES: Record<string, number> = {
+  EQUAL: 0,
+  NOT_EQUAL: 1,
+  GREATER_THAN: 2,
+  GREATER_THAN_INCLUSIVE: 3,
+  LESS_THAN: 4,
+  LESS_THAN_INCLUSIVE: 5,
 };
+
+function holds(code: number, order: number): boolean {
+  switch (code) {
+    case 0:
+      return order === 0;
+    case 1:
+      return order !== 0;
+    case 2:
+      return order > 0;
+    case 3:
+      return order >= 0;
+    case 4:
+      return order < 0;
+    case 5:
+      return order <= 0;
+    default:
+      return false;
+  }
+}
 
 /** Python's str ordering: by code point, which differs from UTF-16 order only around astral characters. */
 export function compareCodePoints(left: string, right: string): number {
@@ -167,7 +185,7 @@ function castValue<T>(cast: CastResult<T>): T | undefined {
  */
 function compileTypedComparison(operator: string, conditionValue: unknown): (value: PythonScalar) => boolean {
   const contains = operator === 'CONTAINS';
-  const order = ORDERS[operator] ?? (() => false);
+  const code = OPERATOR_CODES[operator] ?? -1;
   const asInt = castValue(pythonIntCast(conditionValue));
   const asFloat = castValue(pythonFloatCast(conditionValue));
   const asStr = pythonStr(conditionValue);
@@ -192,32 +210,33 @@ function compileTypedComparison(operator: string, conditionValue: unknown): (val
         if (parsed === undefined) return false;
         // `"beta" in Version` iterates (major, minor, patch, prerelease, build): only the last two are strs.
         if (contains) return semverText === parsed.prereleaseText || semverText === parsed.build;
-        return semver !== undefined && order(compareSemver(parsed, semver));
+        return semver !== undefined && holds(code, compareSemver(parsed, semver));
       }
       if (contains) return value.includes(asStr);
-      return order(value === asStr ? 0 : compareCodePoints(value, asStr));
+      return holds(code, value === asStr ? 0 : compareCodePoints(value, asStr));
     }
     // No other type supports `in`.
     if (contains) return false;
     if (typeof value === 'number') {
       if (Number.isInteger(value)) {
         // A Python int: the condition is cast with int().
-        if (asIntNumber !== undefined) return order(value === asIntNumber ? 0 : value < asIntNumber ? -1 : 1);
-        return asInt !== undefined && order(compareNumbers(value, asInt));
+        if (asIntNumber !== undefined)
+          return holds(code, value === asIntNumber ? 0 : value < asIntNumber ? -1 : 1);
+        return asInt !== undefined && holds(code, compareNumbers(value, asInt));
       }
-      return asFloat !== undefined && compareFloats(value, asFloat, operator, order);
+      return asFloat !== undefined && compareFloats(value, asFloat, code);
     }
     // Python's bool is an int subclass: True > False.
-    if (typeof value === 'boolean') return order((value ? 1 : 0) - asBoolInt);
-    if (typeof value === 'bigint') return asInt !== undefined && order(compareNumbers(value, asInt));
-    return asFloat !== undefined && compareFloats((value as PythonFloat).value, asFloat, operator, order);
+    if (typeof value === 'boolean') return holds(code, (value ? 1 : 0) - asBoolInt);
+    if (typeof value === 'bigint') return asInt !== undefined && holds(code, compareNumbers(value, asInt));
+    return asFloat !== undefined && compareFloats((value as PythonFloat).value, asFloat, code);
   };
 }
 
-function compareFloats(left: number, right: number, operator: string, order: Comparison): boolean {
+function compareFloats(left: number, right: number, code: number): boolean {
   // NaN: every comparison is false except !=.
-  if (Number.isNaN(left) || Number.isNaN(right)) return operator === 'NOT_EQUAL';
-  return order(left === right ? 0 : left < right ? -1 : 1);
+  if (Number.isNaN(left) || Number.isNaN(right)) return code === 1;
+  return holds(code, left === right ? 0 : left < right ? -1 : 1);
 }
 
 /** Python's float `%`: the result takes the divisor's sign (`math.fmod`, then adjusted). */

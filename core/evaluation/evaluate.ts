@@ -36,6 +36,15 @@ interface TraitItem {
   trait_value: unknown;
 }
 
+/** `toContextValue`, answering the common case (a str not starting with a digit or "-") without a call. */
+function coerce(value: unknown): PythonScalar {
+  if (typeof value === 'string') {
+    const first = value.charCodeAt(0);
+    if (first !== 45 && (first < 48 || first > 57)) return value;
+  }
+  return toContextValue(value);
+}
+
 /** Python's truth value of the identity dict: None and `{}` are no identity. */
 function hasIdentity(identity: unknown): boolean {
   if (identity === null || identity === undefined) return false;
@@ -74,7 +83,7 @@ function identityState(
     for (const name in given) {
       if (!Object.hasOwn(given, name)) continue;
       // Every value the engine reads goes through the context mapper's coercion ("007" → 7).
-      const coerced = toContextValue((given as Record<string, unknown>)[name]);
+      const coerced = coerce((given as Record<string, unknown>)[name]);
       if (coerced !== null) traits.set(name, coerced);
     }
   }
@@ -85,7 +94,7 @@ function identityState(
   if (typeof givenKey === 'string' ? givenKey !== '' : pythonTruthy(givenKey)) key = pythonStr(givenKey);
   else if (identifier === undefined) return NO_IDENTITY;
   else key = compiled.identityKey(identifier);
-  return { raw, key, traits, identifierValue: toContextValue(identifier), keyValue: toContextValue(key) };
+  return { raw, key, traits, identifierValue: coerce(identifier), keyValue: coerce(key) };
 }
 
 const readIdentifier = compileReader('$.identity.identifier', {});
