@@ -171,7 +171,7 @@ const CONDITION_VALUES: readonly string[] = [
   '١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩٠',
   '9'.repeat(4301),
   '9'.repeat(4300),
-  '1.' + '0'.repeat(400),
+  `1.${'0'.repeat(400)}`,
   '\t\n\v\f\r 5 \x1c\x1d\x1e\x1f',
 ];
 const CONTEXT_VALUES: readonly unknown[] = [
