@@ -22,7 +22,9 @@ describe('parseJson / stringifyJson (Python json)', () => {
       ['a', 3],
     ]);
     assert.equal(stringifyJson(object), '{"10":4,"2":2,"a":3}');
-    assert.equal((parseJson('{"__proto__": 1}') as Record<string, unknown>).__proto__, 1);
+    const proto = parseJson('{"__proto__": 1}') as object;
+    assert.deepEqual(Object.getOwnPropertyDescriptor(proto, '__proto__')?.value, 1);
+    assert.equal(Object.getPrototypeOf(proto), Object.prototype);
   });
   it('refuses what Python refuses', () => {
     for (const text of ['[1,]', '01', '1.', '"\\q"', '"a\nb"', '[1] x', "{'a': 1}", '']) {
