@@ -67,6 +67,28 @@ describe('evaluate', () => {
       // An empty identity is no identity either.
       assert.deepEqual(getEvaluationResult({ ...context, identity: {} as never }).segments, result.segments);
     });
+    it("breaks priority ties by the document's segment order, not by segment id", () => {
+      const document = documentWith({
+        project_segments: [10, 2].map((id) => ({
+          id,
+          name: `segment ${id}`,
+          rules: [
+            { type: 'ALL', conditions: [{ operator: 'IS_NOT_SET', property_: 'nothing', value: null }] },
+          ],
+          feature_states: [{ ...state(1, 'f', `from ${id}`), feature_segment: { priority: 1 } }],
+        })),
+      });
+      const result = evaluate(compileEnvironment(document), { identifier: 'alice' });
+      assert.equal(result.flags.f?.value, 'from 10');
+      assert.deepEqual(
+        result.segments.map((segment) => segment.name),
+        ['segment 10', 'segment 2'],
+      );
+      assert.deepEqual(
+        getEvaluationResult(mapEnvironmentDocumentToContext(document, { identifier: 'alice' })),
+        result,
+      );
+    });
     it('identity overrides beat every segment override', () => {
       const document = documentWith({
         identity_overrides: [

@@ -132,19 +132,21 @@ export function mapEnvironmentDocumentToContext(
   document: EnvironmentDocument,
   identity?: DocumentIdentity,
 ): EvaluationContext {
-  const features: Record<string, FeatureContext> = {};
-  for (const state of document.feature_states) features[state.feature.name] = mapFeatureState(state);
+  // Maps, not objects: Python's dicts keep the document's order, which decides override ties, and a plain object
+  // would list integer-like keys (segment ids, numeric feature names) first.
+  const features = new Map<string, FeatureContext>();
+  for (const state of document.feature_states) features.set(state.feature.name, mapFeatureState(state));
 
-  const segments: Record<string, SegmentContext> = {};
+  const segments = new Map<string, SegmentContext>();
   for (const segment of document.project.segments ?? []) {
     const key = String(segment.id);
-    segments[key] = {
+    segments.set(key, {
       key,
       name: segment.name,
       rules: segment.rules.map(mapRule),
       overrides: (segment.feature_states ?? []).map((state) => mapFeatureState(state)),
       metadata: { source: 'api', id: segment.id },
-    };
+    });
   }
 
   const context: EvaluationContext = {
@@ -163,7 +165,7 @@ export function mapEnvironmentDocumentToContext(
     const overrides = stored?.identity_features ?? [];
     if (overrides.length > 0) {
       const segment = identityOverrideSegment(identity.identifier, overrides);
-      segments[segment.key] = segment;
+      segments.set(segment.key, segment);
     }
   }
   return context;
