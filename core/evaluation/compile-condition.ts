@@ -2,7 +2,7 @@
 // (flag_engine/segments/evaluator.py): the property's value goes through the context mapper's coercion, the
 // condition string is cast to the value's Python type, and where Python would raise inside a condition the answer
 // is "no match" (README.md, Known gaps, lists each).
-import { hashedPercentageOfJoined } from './hashed-percentage.js';
+import { hashedPercentageOfPair } from './hashed-percentage.js';
 import { compileFullPath, findFirst, type PathStep, parseSimplePath, resolveSteps } from './json-path.js';
 import { parseInValues } from './parse-in-values.js';
 import {
@@ -309,12 +309,14 @@ export function compileCondition(
     const prefix = `${segmentKey},`;
     // A blank property splits on the identity key (legacy segments).
     if (!property)
-      return (identity) =>
-        identity.key !== null && hashedPercentageOfJoined(prefix + identity.key) <= threshold;
+      return (identity) => identity.key !== null && hashedPercentageOfPair(prefix, identity.key) <= threshold;
     const read = compileReader(property, context);
     return (identity) => {
       const value = read(identity);
-      return value !== null && hashedPercentageOfJoined(prefix + pythonStr(value)) <= threshold;
+      return (
+        value !== null &&
+        hashedPercentageOfPair(prefix, typeof value === 'string' ? value : pythonStr(value)) <= threshold
+      );
     };
   }
   const read = compileReader(property, context);
