@@ -200,6 +200,7 @@ function compileTypedComparison(operator: string, conditionValue: unknown): (val
   const semverText = isSemver ? conditionValue.slice(0, -SEMVER_SUFFIX.length) : '';
   const semver: Semver | undefined = isSemver ? parseSemver(semverText) : undefined;
   const asIntNumber = typeof asInt === 'number' ? asInt : undefined;
+  const nativeOrderHolds = !/[\ud800-\uffff]/.test(asStr);
   const asBoolInt = asBool ? 1 : 0;
   // Hot path: local comparisons only (no calls into other modules per value).
   return (value) => {
@@ -213,7 +214,10 @@ function compileTypedComparison(operator: string, conditionValue: unknown): (val
         return semver !== undefined && holds(code, compareSemver(parsed, semver));
       }
       if (contains) return value.includes(asStr);
-      return holds(code, value === asStr ? 0 : compareCodePoints(value, asStr));
+      if (code <= 1) return (value === asStr) === (code === 0);
+      if (value === asStr) return holds(code, 0);
+      // UTF-16 order is code point order unless both strings have a unit ≥ U+D800 where they first differ.
+      return holds(code, nativeOrderHolds ? (value < asStr ? -1 : 1) : compareCodePoints(value, asStr));
     }
     // No other type supports `in`.
     if (contains) return false;
