@@ -127,9 +127,9 @@ export function pythonTruthy(value: unknown): boolean {
   if (scalar === undefined) {
     if (Array.isArray(value)) return value.length > 0;
     if (value instanceof Map) return value.size > 0;
-    return typeof value === 'object' && value !== null
-      ? orderedValues(value as Record<string, unknown>).length > 0
-      : false;
+    if (typeof value !== 'object' || value === null) return false;
+    for (const key in value) if (Object.hasOwn(value, key)) return true;
+    return false;
   }
   if (scalar === null) return false;
   if (typeof scalar === 'string') return scalar.length > 0;
@@ -197,7 +197,7 @@ function compileFeatureState(feature: FeatureContext): CompiledFeatureState {
         reason: `SPLIT; weight=${pythonStr(variant.weight)}`,
       };
     }),
-    hashPrefix: `${pythonStr(feature.key)},`,
+    hashPrefix: `${typeof feature.key === 'string' ? feature.key : pythonStr(feature.key)},`,
   };
 }
 
