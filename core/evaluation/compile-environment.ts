@@ -4,8 +4,10 @@ import type {
   EnvironmentContext,
   EvaluationContext,
   FeatureContext,
+  FeatureValue,
   FlagResult,
   Metadata,
+  SegmentContext,
   SegmentResult,
   SegmentRule,
 } from './evaluation-context.js';
@@ -176,7 +178,7 @@ function isNaNPriority(value: PythonScalar): boolean {
 }
 
 function compileFeatureState(feature: FeatureContext): CompiledFeatureState {
-  const variants = Array.isArray(feature.variants) ? feature.variants : [];
+  const variants = listOf(feature.variants).filter(isRecord) as unknown as FeatureValue[];
   // sorted(variants, key=priority): stable, Python's `<` (a missing priority, where Python raises, sorts last).
   const sorted = variants
     .map((variant, index) => ({ variant, index, priority: priorityOf(variant.priority) }))
@@ -231,18 +233,35 @@ function listOf(value: unknown): readonly unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The entries of a dict (object or Map) that are themselves dicts. Python raises on a malformed context (a null
+ * segment, a list for `features`); Vexil skips what is not a dict.
+ */
+function dictValues<T>(container: unknown): T[] {
+  if (!isRecord(container)) return [];
+  return (orderedValues(container as Record<string, unknown>) as unknown[]).filter(
+    (item) => isRecord(item) && !(item instanceof Map),
+  ) as T[];
+}
+
 function compileRule(
   rule: SegmentRule,
   segmentKey: string,
   context: unknown,
   depth: number,
 ): IdentityMatcher {
+  // Python raises on a rule that is not a dict; Vexil: it does not match.
+  if (!isRecord(rule)) return () => false;
   if (depth > 64) throw new RangeError(`segment ${segmentKey}: rules nested deeper than 64 levels`);
   // A rule is its quantifier over its conditions AND the same quantifier over its sub-rules.
   const conditions = combine(
     rule.type,
     listOf(rule.conditions).map((condition) =>
-      compileCondition(condition as Record<string, unknown>, segmentKey, context),
+      isRecord(condition) ? compileCondition(condition, segmentKey, context) : () => false,
     ),
   );
   const subRules = combine(
@@ -272,7 +291,7 @@ function compileContext(
   identityOverrides: CompiledEnvironment['identityOverrides'],
   identityKey?: CompiledEnvironment['identityKey'],
 ): CompiledEnvironment {
-  const featureContexts = context.features ? orderedValues(context.features) : [];
+  const featureContexts = dictValues<FeatureContext>(context.features);
   // Flagsmith's flags are keyed by feature name (a repeated name keeps its first place), and each one's default is
   // the feature context stored under that name.
   const featureIndex = new Map<string, number>();
@@ -293,7 +312,7 @@ function compileContext(
     feature: FeatureContext;
   }[][] = featureList.map(() => []);
   let order = 0;
-  for (const segment of context.segments ? orderedValues(context.segments) : []) {
+  for (const segment of dictValues<SegmentContext>(context.segments)) {
     const index = segments.length;
     const result: SegmentResult = pythonTruthy(segment.metadata)
       ? { name: segment.name, metadata: segment.metadata as Metadata }
@@ -301,7 +320,7 @@ function compileContext(
     const segmentKey = pythonStr(segment.key);
     segments.push({ result, matches: compileSegmentRules(segment.rules, segmentKey, context) });
     const reason = `TARGETING_MATCH; segment=${pythonStr(segment.name)}`;
-    for (const override of listOf(segment.overrides) as FeatureContext[]) {
+    for (const override of listOf(segment.overrides).filter(isRecord) as unknown as FeatureContext[]) {
       const target = featureIndex.get(String(override.name));
       // Overrides of features the context does not list are never evaluated.
       if (target === undefined) continue;

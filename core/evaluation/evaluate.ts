@@ -47,7 +47,7 @@ function coerce(value: unknown): PythonScalar {
 
 /** Python's truth value of the identity dict: None and `{}` are no identity. */
 function hasIdentity(identity: unknown): boolean {
-  if (identity === null || identity === undefined) return false;
+  if (typeof identity !== 'object' || identity === null || Array.isArray(identity)) return false;
   if (identity instanceof Map) return identity.size > 0;
   for (const _ in identity as object) return true;
   return false;
@@ -67,7 +67,9 @@ function identityState(
   if (Array.isArray(given)) {
     // The SDK's trait list (document requests) is mapped to the traits dict first.
     const dict = new Map<string, unknown>();
-    for (const trait of given as readonly TraitItem[]) dict.set(trait.trait_key, trait.trait_value);
+    for (const trait of given as readonly (TraitItem | null)[]) {
+      if (typeof trait === 'object' && trait !== null) dict.set(String(trait.trait_key), trait.trait_value);
+    }
     raw = new Map([...orderedEntries(identity as object), ['traits', dict]]);
     for (const [name, value] of dict) {
       const coerced = toContextValue(value);
