@@ -243,6 +243,39 @@ describe('evaluate', () => {
     });
   });
 
+  describe('malformed contexts (where Python raises)', () => {
+    it('answers without throwing, skipping entries that are not dicts', () => {
+      const malformed: unknown[] = [
+        { environment: null, identity: 'x', segments: [], features: true },
+        { environment: { key: 'e', name: 'n' }, segments: { s: null }, features: { f: null } },
+        {
+          environment: { key: 'e', name: 'n' },
+          identity: { identifier: 'u', traits: [null, { trait_key: 'a', trait_value: '7' }] },
+          segments: {
+            s: {
+              key: 's',
+              name: 's',
+              rules: [
+                null,
+                { type: 'ALL', conditions: [null, { property: null, operator: 'IN', value: 5 }] },
+              ],
+              overrides: [null, { name: 'f', value: 1, priority: 'high', variants: [null, { weight: 'x' }] }],
+            },
+          },
+          features: {
+            f: { key: 'k', name: 'f', enabled: true, value: 0, variants: [2, { value: 1, weight: '1' }] },
+          },
+        },
+      ];
+      for (const context of malformed) {
+        assert.doesNotThrow(() => getEvaluationResult(context as EvaluationContext), JSON.stringify(context));
+      }
+      const third = getEvaluationResult(malformed[2] as EvaluationContext);
+      assert.deepEqual(third.segments, []);
+      assert.equal(third.flags.f?.value, 0);
+    });
+  });
+
   describe('size', () => {
     it('compiles and evaluates 10,000 features', () => {
       const features: Record<string, FeatureContext> = {};
