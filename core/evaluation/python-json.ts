@@ -16,7 +16,7 @@ export class JsonSyntaxError extends SyntaxError {}
 const NUMBER = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?/y;
 const WHITESPACE = /[ \t\n\r]*/y;
 // Python's json module recurses; past CPython's recursion limit it raises RecursionError.
-const MAX_DEPTH = 900;
+const MAX_DEPTH = 980;
 const ESCAPES: Record<string, string> = {
   '"': '"',
   '\\': '\\',
