@@ -62,7 +62,9 @@ describe('segment conditions', () => {
       assert.equal(matches({ operator: 'GREATER_THAN', value: '12abc' }, { t: 100 }), false);
     });
     it('compares strings lexicographically', () => {
-      assert.equal(matches({ operator: 'GREATER_THAN', value: '10' }, { t: '9' }), true);
+      assert.equal(matches({ operator: 'GREATER_THAN', value: 'x10' }, { t: 'x9' }), true);
+      // A numeric string is read as a number first ("9" → 9 < 10).
+      assert.equal(matches({ operator: 'GREATER_THAN', value: '10' }, { t: '9' }), false);
       assert.equal(matches({ operator: 'LESS_THAN', value: 'b' }, { t: 'a' }), true);
       assert.equal(matches({ operator: 'GREATER_THAN_INCLUSIVE', value: 'a' }, { t: 'a' }), true);
     });
@@ -139,7 +141,7 @@ describe('segment conditions', () => {
       assert.equal(matches({ operator: 'REGEX', value: '[]a]+$' }, { t: ']a' }), true);
     });
     it('an invalid pattern never matches and never throws', () => {
-      for (const value of ['[', '(', 'a)', '*a', '\\q', '(?P<x', 'a{2', '(?x) a', '\\']) {
+      for (const value of ['[', '(', 'a)', '*a', '\\q', '(?P<x', 'a{2', '(?L)a', '\\']) {
         assert.equal(matches({ operator: 'REGEX', value }, { t: 'a' }), false, value);
       }
     });
@@ -154,7 +156,9 @@ describe('segment conditions', () => {
       assert.equal(matches({ operator: 'MODULO', value: '2|1' }, { t: true }), true);
     });
     it('does not match non-numbers, a zero divisor or a bad format', () => {
-      assert.equal(matches({ operator: 'MODULO', value: '2|0' }, { t: '10' }), false);
+      assert.equal(matches({ operator: 'MODULO', value: '2|0' }, { t: '10a' }), false);
+      // A numeric string trait is read as a number, as Flagsmith's context mapper does.
+      assert.equal(matches({ operator: 'MODULO', value: '2|0' }, { t: '10' }), true);
       assert.equal(matches({ operator: 'MODULO', value: '0|0' }, { t: 10 }), false);
       assert.equal(matches({ operator: 'MODULO', value: 'a|0' }, { t: 10 }), false);
       assert.equal(matches({ operator: 'MODULO', value: '2' }, { t: 10 }), false);
@@ -177,12 +181,20 @@ describe('segment conditions', () => {
     });
     it('reads JSON arrays, str()-ing their items, and falls back to the comma list', () => {
       assert.equal(matches({ operator: 'IN', value: '["a","b c"]' }, { t: 'b c' }), true);
-      assert.equal(matches({ operator: 'IN', value: ' ["a"]' }, { t: 'a' }), true);
+      // Only a value starting with "[" is tried as JSON: a leading space makes it a comma list.
+      assert.equal(matches({ operator: 'IN', value: ' ["a"]' }, { t: 'a' }), false);
+      assert.equal(matches({ operator: 'IN', value: ' ["a"]' }, { t: ' ["a"]' }), true);
+      // "1.0" is listed, but the trait "1.0" is read as the float 1.0, and floats are never IN.
+      assert.equal(matches({ operator: 'IN', value: '[1.0, 2]' }, { t: '1.0' }), false);
+      assert.equal(matches({ operator: 'IN', value: '[1.0, 2]' }, { t: 2 }), true);
+      assert.equal(matches({ operator: 'IN', value: '[[1, 2], {"a": null}]' }, { t: "{'a': None}" }), true);
       assert.equal(matches({ operator: 'IN', value: '[1, 2]' }, { t: 2 }), true);
       assert.equal(matches({ operator: 'IN', value: '[true]' }, { t: 'True' }), true);
       assert.equal(matches({ operator: 'IN', value: '[a,b]' }, { t: 'b]' }), true);
       assert.equal(matches({ operator: 'IN', value: ['x', 'y'] }, { t: 'y' }), true);
-      assert.equal(matches({ operator: 'IN', value: '' }, { t: '' }), false);
+      // "".split(",") is [""]: the empty string is listed.
+      assert.equal(matches({ operator: 'IN', value: '' }, { t: '' }), true);
+      assert.equal(matches({ operator: 'IN', value: '' }, { t: 'a' }), false);
     });
     it('handles 10,000 values as a set', () => {
       const values = Array.from({ length: 10_000 }, (_, i) => `user_${i}`);
@@ -252,7 +264,12 @@ describe('segment conditions', () => {
       );
       assert.equal(matches({ operator: 'IS_NOT_SET', property: '$.identity' }), true);
       assert.equal(matches({ operator: 'IS_NOT_SET', property: '$.nowhere.at.all' }), true);
-      assert.equal(matches({ operator: 'IS_NOT_SET', property: '$.identity.traits[*]' }, { a: 1 }), true);
+      // Full RFC 9535: the first node of a wildcard is the value.
+      assert.equal(matches({ operator: 'IS_SET', property: '$.identity.traits[*]' }, { a: 1 }), true);
+      assert.equal(
+        matches({ operator: 'EQUAL', property: '$.identity.traits[?@ > 1]', value: '5' }, { a: 0, b: 5 }),
+        true,
+      );
     });
   });
 

@@ -1,20 +1,45 @@
-import type { ContextValue, SegmentCondition } from './evaluation-context.js';
-import { hashedPercentageOfJoined } from './hashed-percentage.js';
-import { parseJsonPath, resolveJsonPath } from './json-path.js';
-import { pythonFloat, pythonInt, pythonStr } from './python-casts.js';
+// One segment condition compiled to a closure, with Flagsmith's Python engine's semantics
+// (flag_engine/segments/evaluator.py): the property's value goes through the context mapper's coercion, the
+// condition string is cast to the value's Python type, and where Python would raise inside a condition the answer
+// is "no match" (README.md, Known gaps, lists each).
+import { hashedPercentageOfPair } from './hashed-percentage.js';
+import { compileFullPath, findFirst, type PathStep, parseSimplePath, resolveSteps } from './json-path.js';
+import { parseInValues } from './parse-in-values.js';
+import {
+  type CastResult,
+  compareNumbers,
+  pythonFloatCast,
+  pythonFloatOfString,
+  pythonIntCast,
+} from './python-casts.js';
 import { compilePythonRegex } from './python-regex.js';
 import { compareSemver, parseSemver, type Semver } from './python-semver.js';
+import {
+  isPythonInt,
+  member,
+  PythonFloat,
+  type PythonScalar,
+  pythonStr,
+  toContextValue,
+  toScalar,
+} from './python-value.js';
 
-/** What a condition can see of the identity being evaluated. */
+/** What a condition can see of the identity being evaluated (all null for an environment-only evaluation). */
 export interface IdentityState {
-  readonly identifier: string;
-  /** The hashing key: the context's `identity.key`, or Flagsmith's `"{environment key}_{identifier}"`. */
-  readonly key: string;
-  readonly traits: Readonly<Record<string, ContextValue>>;
+  /** The identity context as given (traits in map form), or null when there is no identity. */
+  readonly raw: unknown;
+  /** The hashing key: the identity's `key`, or Flagsmith's `"{environment key}_{identifier}"`; null without one. */
+  readonly key: string | null;
+  /** Traits after the context mapper's coercion; null-valued traits are absent. */
+  readonly traits: ReadonlyMap<string, PythonScalar>;
+  /** `$.identity.identifier` and `$.identity.key` as context values (coerced; null when not set). */
+  readonly identifierValue: PythonScalar;
+  readonly keyValue: PythonScalar;
 }
 
 export type IdentityMatcher = (identity: IdentityState) => boolean;
-type ValueReader = (identity: IdentityState) => unknown;
+/** A property's context value; null is "not set". */
+type ValueReader = (identity: IdentityState) => PythonScalar;
 
 const SEMVER_SUFFIX = ':semver';
 
@@ -41,175 +66,233 @@ export const CONDITION_OPERATORS: readonly string[] = [
   'PERCENTAGE_SPLIT',
 ];
 
-function readTrait(identity: IdentityState, name: string): unknown {
-  return Object.hasOwn(identity.traits, name) ? identity.traits[name] : undefined;
+function readTrait(identity: IdentityState, name: string): PythonScalar {
+  return identity.traits.get(name) ?? null;
+}
+
+/** A JSONPath value becomes a context value only if it is a scalar; objects and arrays are "not set". */
+function pathValue(value: unknown): PythonScalar {
+  return toScalar(value) === undefined ? null : toContextValue(value);
+}
+
+/** The identity as JSONPath sees it: Flagsmith's engine fills in `key` before evaluating. */
+function resolveIdentityPath(identity: IdentityState, steps: readonly PathStep[]): unknown {
+  if (identity.raw === null) return undefined;
+  if (steps.length === 1) return identity.raw;
+  if (steps[1] === 'key') return steps.length === 2 ? identity.key : undefined;
+  return resolveSteps(member(identity.raw, steps[1] as string), steps, 2);
 }
 
 /**
- * How a property is read. A "$." property is first a trait of that literal name, then a JSONPath over the context.
- * Paths outside `$.identity` see only the compiled environment, so they are resolved once here.
+ * How a property is read. A "$." property is first a trait of that literal name (unless its value is null), then a
+ * JSONPath over the context; a "$." property that is not valid JSONPath is a trait only.
  */
-function compileReader(property: string, staticRoot: unknown): ValueReader {
+export function compileReader(property: unknown, context: unknown): ValueReader {
+  // Python raises on a missing or non-string property (`None.startswith`); Vexil reads such a property as not set.
+  if (typeof property !== 'string') return () => null;
   if (!property.startsWith('$.')) return (identity) => readTrait(identity, property);
-  const path = parseJsonPath(property);
-  if (path === undefined) return (identity) => readTrait(identity, property);
-  if (path[0] === 'identity') {
-    const rest = path.slice(1);
-    return (identity) => {
-      if (Object.hasOwn(identity.traits, property)) return identity.traits[property];
-      return resolveJsonPath(identity, rest);
-    };
+  const steps = parseSimplePath(property);
+  if (steps !== undefined) {
+    if (steps[0] === 'identity') {
+      // The two identity paths segments use most, read from the identity state without walking the path.
+      if (steps.length === 2 && steps[1] === 'identifier')
+        return (identity) => readTrait(identity, property) ?? identity.identifierValue;
+      if (steps.length === 2 && steps[1] === 'key')
+        return (identity) => readTrait(identity, property) ?? identity.keyValue;
+      return (identity) => readTrait(identity, property) ?? pathValue(resolveIdentityPath(identity, steps));
+    }
+    const resolved = pathValue(resolveSteps(context, steps));
+    return (identity) => readTrait(identity, property) ?? resolved;
   }
-  const resolved = resolveJsonPath(staticRoot, path);
-  return (identity) => (Object.hasOwn(identity.traits, property) ? identity.traits[property] : resolved);
+  const query = compileFullPath(property);
+  if (query === undefined) return (identity) => readTrait(identity, property);
+  return (identity) => {
+    const trait = readTrait(identity, property);
+    if (trait !== null) return trait;
+    return pathValue(findFirst(query, contextWithIdentity(context, identity)));
+  };
 }
 
-/** Flagsmith treats missing values, nulls and paths to objects or arrays all as "not set". */
-function isPrimitive(value: unknown): value is string | number | boolean {
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+/** The context as Flagsmith's engine queries it: the identity in its place, with `key` filled in. */
+function contextWithIdentity(context: unknown, identity: IdentityState): unknown {
+  const entries = new Map(context instanceof Map ? context : Object.entries(context as object));
+  if (identity.raw !== null) {
+    const raw = new Map(
+      identity.raw instanceof Map ? identity.raw : Object.entries(identity.raw as Record<string, unknown>),
+    );
+    // A dict keeps a replaced key's position.
+    raw.set('key', identity.key);
+    entries.set('identity', raw);
+  } else entries.delete('identity');
+  return entries;
 }
 
-function compare(order: number, operator: string): boolean {
-  switch (operator) {
-    case 'EQUAL':
+// Operators as small integers: one plain switch (no per-condition closure call) decides an order.
+const OPERATOR_CODES: Record<string, number> = {
+  EQUAL: 0,
+  NOT_EQUAL: 1,
+  GREATER_THAN: 2,
+  GREATER_THAN_INCLUSIVE: 3,
+  LESS_THAN: 4,
+  LESS_THAN_INCLUSIVE: 5,
+};
+
+function holds(code: number, order: number): boolean {
+  switch (code) {
+    case 0:
       return order === 0;
-    case 'NOT_EQUAL':
+    case 1:
       return order !== 0;
-    case 'GREATER_THAN':
+    case 2:
       return order > 0;
-    case 'GREATER_THAN_INCLUSIVE':
+    case 3:
       return order >= 0;
-    case 'LESS_THAN':
+    case 4:
       return order < 0;
-    case 'LESS_THAN_INCLUSIVE':
+    case 5:
       return order <= 0;
     default:
       return false;
   }
 }
 
-function compareNumbers(left: number, right: number, operator: string): boolean {
-  // Not via an order: NaN compares false with everything, and != is true, as in Python.
-  switch (operator) {
-    case 'EQUAL':
-      return left === right;
-    case 'NOT_EQUAL':
-      return left !== right;
-    case 'GREATER_THAN':
-      return left > right;
-    case 'GREATER_THAN_INCLUSIVE':
-      return left >= right;
-    case 'LESS_THAN':
-      return left < right;
-    case 'LESS_THAN_INCLUSIVE':
-      return left <= right;
-    default:
-      return false;
+/** Python's str ordering: by code point, which differs from UTF-16 order only around astral characters. */
+export function compareCodePoints(left: string, right: string): number {
+  if (left === right) return 0;
+  const shared = Math.min(left.length, right.length);
+  for (let i = 0; i < shared; i++) {
+    let a = left.charCodeAt(i);
+    let b = right.charCodeAt(i);
+    if (a === b) continue;
+    // Surrogates (astral code points) sort after U+E000–U+FFFF.
+    if (a >= 0xd800 && b >= 0xd800) {
+      a = a >= 0xe000 ? a - 0x800 : a + 0x2000;
+      b = b >= 0xe000 ? b - 0x800 : b + 0x2000;
+    }
+    return a < b ? -1 : 1;
   }
+  return left.length < right.length ? -1 : 1;
 }
 
-function compareStrings(left: string, right: string, operator: string): boolean {
-  return compare(left === right ? 0 : left < right ? -1 : 1, operator);
+function castValue<T>(cast: CastResult<T>): T | undefined {
+  return 'value' in cast ? cast.value : undefined;
 }
 
 /**
- * EQUAL … LESS_THAN_INCLUSIVE: the condition string is cast to the type of the context value with Python's
- * int()/float()/str()/bool rule, and a failed cast never matches (not even NOT_EQUAL).
+ * EQUAL … LESS_THAN_INCLUSIVE and CONTAINS (`_context_value_typed`): the condition is cast to the type of the
+ * context value with Python's int()/float()/str()/bool rule, and a failed cast never matches (not even NOT_EQUAL).
+ * A ":semver" condition parses a str context value as a version first.
  */
-function compileTypedComparison(
-  operator: string,
-  text: string,
-): (value: string | number | boolean) => boolean {
-  const asInt = pythonInt(text);
-  const asFloat = pythonFloat(text);
-  const asBool = text !== 'False' && text !== 'false';
-  let semver: Semver | undefined;
-  const isSemver = text.endsWith(SEMVER_SUFFIX);
-  if (isSemver) semver = parseSemver(text.slice(0, -SEMVER_SUFFIX.length));
+function compileTypedComparison(operator: string, conditionValue: unknown): (value: PythonScalar) => boolean {
+  const contains = operator === 'CONTAINS';
+  const code = OPERATOR_CODES[operator] ?? -1;
+  const asInt = castValue(pythonIntCast(conditionValue));
+  const asFloat = castValue(pythonFloatCast(conditionValue));
+  const asStr = pythonStr(conditionValue);
+  const asBool = conditionValue !== 'False' && conditionValue !== 'false';
+  // is_semver(value) is `value[-7:] == ":semver"`: a TypeError (no match) for numbers, booleans and dicts.
+  const conditionScalar = toScalar(conditionValue);
+  const semverCheckFails =
+    conditionScalar !== undefined
+      ? conditionScalar !== null && typeof conditionScalar !== 'string'
+      : !Array.isArray(conditionValue);
+  const isSemver = typeof conditionValue === 'string' && conditionValue.endsWith(SEMVER_SUFFIX);
+  const semverText = isSemver ? conditionValue.slice(0, -SEMVER_SUFFIX.length) : '';
+  const semver: Semver | undefined = isSemver ? parseSemver(semverText) : undefined;
+  const asIntNumber = typeof asInt === 'number' ? asInt : undefined;
+  const nativeOrderHolds = !/[\ud800-\uffff]/.test(asStr);
+  const asBoolInt = asBool ? 1 : 0;
+  // Hot path: local comparisons only (no calls into other modules per value).
   return (value) => {
     if (typeof value === 'string') {
+      if (semverCheckFails) return false;
       if (isSemver) {
-        if (semver === undefined) return false;
         const parsed = parseSemver(value);
-        return parsed !== undefined && compare(compareSemver(parsed, semver), operator);
+        if (parsed === undefined) return false;
+        // `"beta" in Version` iterates (major, minor, patch, prerelease, build): only the last two are strs.
+        if (contains) return semverText === parsed.prereleaseText || semverText === parsed.build;
+        return semver !== undefined && holds(code, compareSemver(parsed, semver));
       }
-      return compareStrings(value, text, operator);
+      if (contains) return value.includes(asStr);
+      if (code <= 1) return (value === asStr) === (code === 0);
+      if (value === asStr) return holds(code, 0);
+      // UTF-16 order is code point order unless both strings have a unit ≥ U+D800 where they first differ.
+      return holds(code, nativeOrderHolds ? (value < asStr ? -1 : 1) : compareCodePoints(value, asStr));
     }
-    // Python's bool is an int subclass: True > False, and comparisons happen on 1/0.
-    if (typeof value === 'boolean') return compareNumbers(value ? 1 : 0, asBool ? 1 : 0, operator);
-    // JSON does not keep 2.0 apart from 2, so an integral number is Python's int when the condition is an int
-    // literal and Python's float otherwise (engine-test-data compares a trait of 2.0 with "2.1").
-    if (Number.isInteger(value) && asInt !== undefined) return compareNumbers(value, asInt, operator);
-    return asFloat !== undefined && compareNumbers(value, asFloat, operator);
+    // No other type supports `in`.
+    if (contains) return false;
+    if (typeof value === 'number') {
+      if (Number.isInteger(value)) {
+        // A Python int: the condition is cast with int().
+        if (asIntNumber !== undefined)
+          return holds(code, value === asIntNumber ? 0 : value < asIntNumber ? -1 : 1);
+        return asInt !== undefined && holds(code, compareNumbers(value, asInt));
+      }
+      return asFloat !== undefined && compareFloats(value, asFloat, code);
+    }
+    // Python's bool is an int subclass: True > False.
+    if (typeof value === 'boolean') return holds(code, (value ? 1 : 0) - asBoolInt);
+    if (typeof value === 'bigint') return asInt !== undefined && holds(code, compareNumbers(value, asInt));
+    return asFloat !== undefined && compareFloats((value as PythonFloat).value, asFloat, code);
   };
 }
 
-/** IN values: a list, a JSON array string (items str()-ed), or else a comma list whose items are never trimmed. */
-function parseInValues(value: string | string[] | null): Set<string> {
-  if (Array.isArray(value))
-    return new Set(value.map((item) => (typeof item === 'string' ? item : pythonStr(item))));
-  if (!value) return new Set();
-  // Python tries json.loads (which skips leading whitespace) and keeps the result only if it is a list.
-  if (value.trimStart().startsWith('[')) {
-    try {
-      const parsed: unknown = JSON.parse(value);
-      if (Array.isArray(parsed)) {
-        return new Set(
-          parsed.map((item) => (isPrimitive(item) || item === null ? pythonStr(item) : JSON.stringify(item))),
-        );
-      }
-    } catch {
-      // Not JSON: Flagsmith falls back to the comma list.
-    }
-  }
-  return new Set(value.split(','));
+function compareFloats(left: number, right: number, code: number): boolean {
+  // NaN: every comparison is false except !=.
+  if (Number.isNaN(left) || Number.isNaN(right)) return code === 1;
+  return holds(code, left === right ? 0 : left < right ? -1 : 1);
 }
 
-/** Python's float `%`: the result takes the divisor's sign. */
+/** Python's float `%`: the result takes the divisor's sign (`math.fmod`, then adjusted). */
 function floorMod(dividend: number, divisor: number): number {
   const remainder = dividend % divisor;
-  return remainder !== 0 && remainder < 0 !== divisor < 0 ? remainder + divisor : remainder;
+  if (remainder === 0) return divisor < 0 ? -0 : 0;
+  return remainder < 0 !== divisor < 0 ? remainder + divisor : remainder;
 }
 
-function compileValueTest(condition: SegmentCondition): (value: string | number | boolean) => boolean {
-  const raw = condition.value;
-  const text = Array.isArray(raw) ? JSON.stringify(raw) : pythonStr(raw);
-  if (COMPARISON_OPERATORS.includes(condition.operator))
-    return compileTypedComparison(condition.operator, text);
-  switch (condition.operator) {
-    case 'CONTAINS': {
-      // Python `cond in ctx`: a substring test for strings; a TypeError (no match) for numbers, booleans and
-      // versions (a ":semver" condition turns the context into a Version first).
-      if (text.endsWith(SEMVER_SUFFIX)) return () => false;
-      return (value) => typeof value === 'string' && value.includes(text);
-    }
-    case 'NOT_CONTAINS':
+function compileModulo(conditionValue: unknown): (value: PythonScalar) => boolean {
+  // `if not segment_value` first; a non-str value then raises on .split (Vexil: no match).
+  if (typeof conditionValue !== 'string' || conditionValue === '') return () => false;
+  const parts = conditionValue.split('|');
+  if (parts.length !== 2) return () => false;
+  const divisor = pythonFloatOfString(parts[0] as string);
+  const remainder = pythonFloatOfString(parts[1] as string);
+  // Python raises ZeroDivisionError on a zero divisor; Vexil: no match.
+  if (divisor === undefined || remainder === undefined || divisor === 0) return () => false;
+  return (value) => {
+    let dividend: number;
+    if (typeof value === 'boolean') dividend = value ? 1 : 0;
+    else if (typeof value === 'bigint') {
+      dividend = Number(value);
+      // int → float overflows past the largest double (OverflowError; Vexil: no match).
+      if (!Number.isFinite(dividend)) return false;
+    } else if (typeof value === 'number') dividend = value;
+    else if (value instanceof PythonFloat) dividend = value.value;
+    else return false;
+    return floorMod(dividend, divisor) === remainder;
+  };
+}
+
+function compileValueTest(
+  condition: Record<string, unknown>,
+  operator: string,
+): (value: PythonScalar) => boolean {
+  const conditionValue = condition.value;
+  if (COMPARISON_OPERATORS.includes(operator) || operator === 'CONTAINS')
+    return compileTypedComparison(operator, conditionValue);
+  switch (operator) {
+    case 'NOT_CONTAINS': {
+      const text = pythonStr(conditionValue);
       return (value) => typeof value === 'string' && !value.includes(text);
+    }
     case 'REGEX': {
-      const test = compilePythonRegex(text);
+      const test = compilePythonRegex(pythonStr(conditionValue));
+      // Python raises re.error on a pattern it cannot compile; Vexil: no match.
       if (test === undefined) return () => false;
-      return (value) => test(pythonStr(value));
+      return (value) => test(typeof value === 'string' ? value : pythonStr(value));
     }
-    case 'MODULO': {
-      const parts = text.split('|');
-      if (raw === null || parts.length !== 2) return () => false;
-      const divisor = pythonFloat(parts[0] as string);
-      const remainder = pythonFloat(parts[1] as string);
-      // Python raises on a zero divisor; Flagsmith must not crash, so it is no match.
-      if (divisor === undefined || remainder === undefined || divisor === 0) return () => false;
-      return (value) => {
-        if (typeof value === 'string') return false;
-        return floorMod(typeof value === 'boolean' ? (value ? 1 : 0) : value, divisor) === remainder;
-      };
-    }
-    case 'IN': {
-      const values = parseInValues(raw);
-      // Only strings and ints take part: str(int) is looked up, floats and booleans never match.
-      return (value) => {
-        if (typeof value === 'string') return values.has(value);
-        return typeof value === 'number' && Number.isInteger(value) && values.has(pythonStr(value));
-      };
-    }
+    case 'MODULO':
+      return compileModulo(conditionValue);
     default:
       return () => false;
   }
@@ -217,28 +300,45 @@ function compileValueTest(condition: SegmentCondition): (value: string | number 
 
 /** Compiles one condition of the segment whose key is `segmentKey` (the PERCENTAGE_SPLIT salt). */
 export function compileCondition(
-  condition: SegmentCondition,
+  condition: Record<string, unknown>,
   segmentKey: string,
-  staticRoot: unknown,
+  context: unknown,
 ): IdentityMatcher {
-  const property = condition.property ?? '';
-  if (condition.operator === 'PERCENTAGE_SPLIT') {
-    const threshold = pythonFloat(pythonStr(Array.isArray(condition.value) ? null : condition.value));
-    if (threshold === undefined) return () => false;
+  const property = condition.property;
+  const operator = condition.operator;
+  if (operator === 'PERCENTAGE_SPLIT') {
+    // float(value): a str or number; Python raises TypeError on None or a list (Vexil: no match).
+    const threshold = castValue(pythonFloatCast(condition.value));
+    if (threshold === undefined || Array.isArray(condition.value)) return () => false;
     const prefix = `${segmentKey},`;
-    if (property === '') return (identity) => hashedPercentageOfJoined(prefix + identity.key) <= threshold;
-    const read = compileReader(property, staticRoot);
+    // A blank property splits on the identity key (legacy segments).
+    if (!property)
+      return (identity) => identity.key !== null && hashedPercentageOfPair(prefix, identity.key) <= threshold;
+    const read = compileReader(property, context);
     return (identity) => {
       const value = read(identity);
-      return isPrimitive(value) && hashedPercentageOfJoined(prefix + pythonStr(value)) <= threshold;
+      return (
+        value !== null &&
+        hashedPercentageOfPair(prefix, typeof value === 'string' ? value : pythonStr(value)) <= threshold
+      );
     };
   }
-  const read = compileReader(property, staticRoot);
-  if (condition.operator === 'IS_SET') return (identity) => isPrimitive(read(identity));
-  if (condition.operator === 'IS_NOT_SET') return (identity) => !isPrimitive(read(identity));
-  const test = compileValueTest(condition);
+  const read = compileReader(property, context);
+  if (operator === 'IS_SET') return (identity) => read(identity) !== null;
+  if (operator === 'IS_NOT_SET') return (identity) => read(identity) === null;
+  if (operator === 'IN') {
+    const values = parseInValues(condition.value);
+    if (values === undefined) return () => false;
+    // Only strs and ints take part: str(int) is looked up; floats, booleans and None never match.
+    return (identity) => {
+      const value = read(identity);
+      if (typeof value === 'string') return values.has(value);
+      return value !== null && typeof value !== 'boolean' && isPythonInt(value) && values.has(String(value));
+    };
+  }
+  const test = compileValueTest(condition, typeof operator === 'string' ? operator : '');
   return (identity) => {
     const value = read(identity);
-    return isPrimitive(value) && test(value);
+    return value !== null && test(value);
   };
 }

@@ -1,7 +1,10 @@
 // The parts of Flagsmith's `GET /api/v1/environment-document/` payload (util/engine_models in Flagsmith) that
 // evaluation reads. Unknown fields are allowed and ignored.
 
-export type DocumentValue = string | number | boolean | null;
+import type { PythonFloat } from './python-value.js';
+
+/** A scalar as python-value.ts represents it (`parseJson` keeps `2.0` a float and big ints exact). */
+export type DocumentValue = string | number | boolean | null | bigint | PythonFloat;
 
 export interface DocumentFeature {
   id: number;
@@ -12,7 +15,7 @@ export interface DocumentFeature {
 export interface DocumentMultivariateValue {
   id?: number | null | undefined;
   mv_fs_value_uuid?: string | null | undefined;
-  percentage_allocation: number;
+  percentage_allocation: number | PythonFloat;
   multivariate_feature_option: {
     id?: number | null | undefined;
     value: DocumentValue;
@@ -79,6 +82,7 @@ export interface DocumentIdentity {
   key?: string | undefined;
   traits?:
     | Record<string, DocumentValue>
+    | ReadonlyMap<string, DocumentValue>
     | readonly { trait_key: string; trait_value: DocumentValue }[]
     | null
     | undefined;

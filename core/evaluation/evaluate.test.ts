@@ -57,10 +57,37 @@ describe('evaluate', () => {
       assert.equal(result.flags.h?.reason, 'DEFAULT');
       assert.deepEqual(result.segments.map((segment) => segment.name).sort(), ['strong', 'tie', 'weak']);
     });
-    it('without an identity: defaults only, no segments', () => {
+    it('without an identity: segments on the environment still apply, as in Flagsmith’s engine', () => {
       const result = getEvaluationResult({ ...context, identity: null });
-      assert.equal(result.flags.f?.value, 'f_default');
-      assert.deepEqual(result.segments, []);
+      assert.equal(result.flags.f?.value, 'strong');
+      assert.deepEqual(
+        result.segments.map((segment) => segment.name),
+        ['weak', 'strong', 'tie'],
+      );
+      // An empty identity is no identity either.
+      assert.deepEqual(getEvaluationResult({ ...context, identity: {} as never }).segments, result.segments);
+    });
+    it("breaks priority ties by the document's segment order, not by segment id", () => {
+      const document = documentWith({
+        project_segments: [10, 2].map((id) => ({
+          id,
+          name: `segment ${id}`,
+          rules: [
+            { type: 'ALL', conditions: [{ operator: 'IS_NOT_SET', property_: 'nothing', value: null }] },
+          ],
+          feature_states: [{ ...state(1, 'f', `from ${id}`), feature_segment: { priority: 1 } }],
+        })),
+      });
+      const result = evaluate(compileEnvironment(document), { identifier: 'alice' });
+      assert.equal(result.flags.f?.value, 'from 10');
+      assert.deepEqual(
+        result.segments.map((segment) => segment.name),
+        ['segment 10', 'segment 2'],
+      );
+      assert.deepEqual(
+        getEvaluationResult(mapEnvironmentDocumentToContext(document, { identifier: 'alice' })),
+        result,
+      );
     });
     it('identity overrides beat every segment override', () => {
       const document = documentWith({
@@ -149,7 +176,8 @@ describe('evaluate', () => {
         Object.keys(evaluate(compileEnvironment(project), { identifier: 'bob' }).flags).sort(),
         ['f', 'off'],
       );
-      assert.deepEqual(Object.keys(evaluate(compileEnvironment(project), null).flags).sort(), ['f']);
+      // Without an identity the segment (IS_NOT_SET) still matches and turns "off" on.
+      assert.deepEqual(Object.keys(evaluate(compileEnvironment(project), null).flags).sort(), ['f', 'off']);
       const environmentSays = { ...project, hide_disabled_flags: false };
       assert.deepEqual(Object.keys(evaluate(compileEnvironment(environmentSays), null).flags).sort(), [
         'f',
@@ -205,13 +233,46 @@ describe('evaluate', () => {
           .length,
         0,
       );
-      // The raw context engine does not coerce: "021" < "17" as strings.
+      // Flagsmith's engine coerces what it reads from raw contexts too: "021" is 21 > 17.
       const context = mapEnvironmentDocumentToContext(document);
       assert.equal(
         getEvaluationResult({ ...context, identity: { identifier: 'a', traits: { age: '021' } } }).segments
           .length,
-        0,
+        1,
       );
+    });
+  });
+
+  describe('malformed contexts (where Python raises)', () => {
+    it('answers without throwing, skipping entries that are not dicts', () => {
+      const malformed: unknown[] = [
+        { environment: null, identity: 'x', segments: [], features: true },
+        { environment: { key: 'e', name: 'n' }, segments: { s: null }, features: { f: null } },
+        {
+          environment: { key: 'e', name: 'n' },
+          identity: { identifier: 'u', traits: [null, { trait_key: 'a', trait_value: '7' }] },
+          segments: {
+            s: {
+              key: 's',
+              name: 's',
+              rules: [
+                null,
+                { type: 'ALL', conditions: [null, { property: null, operator: 'IN', value: 5 }] },
+              ],
+              overrides: [null, { name: 'f', value: 1, priority: 'high', variants: [null, { weight: 'x' }] }],
+            },
+          },
+          features: {
+            f: { key: 'k', name: 'f', enabled: true, value: 0, variants: [2, { value: 1, weight: '1' }] },
+          },
+        },
+      ];
+      for (const context of malformed) {
+        assert.doesNotThrow(() => getEvaluationResult(context as EvaluationContext), JSON.stringify(context));
+      }
+      const third = getEvaluationResult(malformed[2] as EvaluationContext);
+      assert.deepEqual(third.segments, []);
+      assert.equal(third.flags.f?.value, 0);
     });
   });
 

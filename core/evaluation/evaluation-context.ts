@@ -1,7 +1,12 @@
 // Flagsmith's engine input and output (sdk/evaluation-context.json and sdk/evaluation-result.json). Optional fields
-// accept `undefined` as well, so callers may pass parsed JSON and hand-built objects alike.
+// accept `undefined` as well, so callers may pass parsed JSON and hand-built objects alike. Numbers follow
+// python-value.ts: an integral number is an int, a PythonFloat an integral float, a bigint an int past 2^53 (read
+// JSON with `parseJson` to keep them). Dicts keyed by id may be Maps, whose order (unlike an object's for
+// integer-like keys) is Python's dict order.
+import type { PythonFloat } from './python-value.js';
 
-export type ContextValue = string | number | boolean | null;
+export type ContextValue = string | number | boolean | null | bigint | PythonFloat;
+type Dict<T> = Record<string, T> | ReadonlyMap<string, T>;
 export type Metadata = Record<string, unknown>;
 
 export interface EnvironmentContext {
@@ -12,14 +17,14 @@ export interface EnvironmentContext {
 export interface IdentityContext {
   identifier: string;
   key?: string | undefined;
-  traits?: Record<string, ContextValue> | undefined;
+  traits?: Dict<ContextValue> | undefined;
 }
 
 export interface FeatureValue {
   key?: string | undefined;
   value: ContextValue;
-  weight: number;
-  priority: number;
+  weight: number | bigint | PythonFloat;
+  priority: number | bigint | PythonFloat;
 }
 
 export interface FeatureContext {
@@ -28,14 +33,14 @@ export interface FeatureContext {
   enabled: boolean;
   value: ContextValue;
   variants?: FeatureValue[] | undefined;
-  priority?: number | undefined;
+  priority?: number | bigint | PythonFloat | undefined;
   metadata?: Metadata | undefined;
 }
 
 export interface SegmentCondition {
   property: string | null;
   operator: string;
-  value: string | string[] | null;
+  value: string | readonly unknown[] | null;
 }
 
 export interface SegmentRule {
@@ -55,8 +60,8 @@ export interface SegmentContext {
 export interface EvaluationContext {
   environment: EnvironmentContext;
   identity?: IdentityContext | null | undefined;
-  segments?: Record<string, SegmentContext> | undefined;
-  features?: Record<string, FeatureContext> | undefined;
+  segments?: Dict<SegmentContext> | undefined;
+  features?: Dict<FeatureContext> | undefined;
 }
 
 export interface FlagResult {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { hashedPercentage, hashedPercentageOfJoined } from './hashed-percentage.js';
+import { hashedPercentage, hashedPercentageOfJoined, hashedPercentageOfPair } from './hashed-percentage.js';
 import { md5 } from './md5.js';
 
 function bigIntPercentage(text: string): number {
@@ -22,6 +22,18 @@ describe('hashed percentage (Flagsmith get_hashed_percentage_for_object_ids)', (
     }
   });
 
+  it('hashes a prefix and suffix as their concatenation, without joining them', () => {
+    const suffixes = ['user', 'é', '😀', 'x'.repeat(60), '', 'api_key_user_123'];
+    for (const prefix of ['7042,', 'ü,', '', 'y'.repeat(50)]) {
+      for (const suffix of suffixes) {
+        assert.equal(
+          hashedPercentageOfPair(prefix, suffix),
+          bigIntPercentage(prefix + suffix),
+          `${prefix}|${suffix}`,
+        );
+      }
+    }
+  });
   it('retries with the ids repeated when the value would be 100', () => {
     // Find ids whose first hash hits remainder 9998 (value 100): about one in 9999.
     let found: string | undefined;

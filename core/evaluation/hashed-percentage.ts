@@ -1,4 +1,4 @@
-import { md5 } from './md5.js';
+import { md5, md5OfPair } from './md5.js';
 
 // Flagsmith (Python) hashes `",".join(str(id) for id in ids * iterations)`, reads the md5 hex digest as one
 // 128-bit integer and takes `n % 9999 / 9998 * 100`. Reducing the 16 digest bytes with Horner's rule gives the
@@ -27,4 +27,11 @@ export function hashedPercentageOfJoined(joined: string): number {
     source = `${source},${joined}`;
   }
   return 0;
+}
+
+/** `hashedPercentageOfJoined(prefix + suffix)` without joining, for the per-feature multivariate hash. */
+export function hashedPercentageOfPair(prefix: string, suffix: string): number {
+  const remainder = digestMod9999(md5OfPair(prefix, suffix));
+  if (remainder !== MODULUS - 1) return (remainder / 9998) * 100;
+  return hashedPercentageOfJoined(prefix + suffix);
 }

@@ -14,3 +14,5 @@ export {
   IDENTITY_OVERRIDE_SEGMENT_NAME,
   mapEnvironmentDocumentToContext,
 } from './map-environment-document.js';
+export { JsonSyntaxError, parseJson, stringifyJson } from './python-json.js';
+export { PythonFloat, type PythonScalar, pythonStr, toContextValue } from './python-value.js';

@@ -1,61 +1,219 @@
-// Condition properties starting with "$." are JSONPath (RFC 9535) queries over the evaluation context. Flagsmith
-// only documents plain member paths (`$.identity.identifier`, `$.environment.name`); this supports member names in
-// dot or bracket notation and array indexes. Anything else cannot resolve, which Flagsmith treats as "not set".
+// Condition properties starting with "$." are RFC 9535 JSONPath queries over the evaluation context, evaluated as
+// Flagsmith's Python engine does with jsonpath-rfc9535's `find_one`: the first node, if its value is a scalar.
+// Plain member/index paths (`$.identity.traits.plan`, `$.environment.name`, `$.a[0]`) take a fast path here; any
+// other query (wildcards, filters, slices, descendants) runs on json-p3, an RFC 9535 implementation by the same
+// author as the Python one, over a read-only view of the context that keeps Python's dict order.
+import {
+  FunctionExpressionType,
+  JSONPathEnvironment,
+  JSONPathNodeList,
+  type JSONPathQuery,
+  jsonpath,
+  Nothing,
+} from 'json-p3';
+import { KEY_ORDER, member, orderedEntries, PythonFloat } from './python-value.js';
 
-const SHORTHAND = /^\.([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)/;
-const QUOTED = /^\[\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*\]/;
-const INDEX = /^\[\s*(-?\d+)\s*\]/;
+export type PathStep = string | number;
 
-function unescapeQuoted(text: string): string {
-  return text.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_all, sequence: string) => {
-    if (sequence.length === 5) return String.fromCharCode(Number.parseInt(sequence.slice(1), 16));
-    const simple: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-    return simple[sequence] ?? sequence;
-  });
-}
+// RFC 9535 member-name-shorthand, and the quoted names and indexes this fast path reads itself; anything else
+// (escapes, whitespace, leading zeros, "-0") is left to the full parser.
+const SHORTHAND =
+  /^\.([A-Za-z_\u0080-\ud7ff\ue000-\uffff]|[\ud800-\udbff][\udc00-\udfff])(?:[A-Za-z0-9_\u0080-\ud7ff\ue000-\uffff]|[\ud800-\udbff][\udc00-\udfff])*/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: RFC 9535 forbids raw control characters in quoted names.
+const QUOTED = /^\[(?:'([^'\\\x00-\x1f]*)'|"([^"\\\x00-\x1f]*)")\]/;
+const INDEX = /^\[(0|-?[1-9][0-9]{0,14})\]/;
 
-/** The path's segments (names and indexes), or undefined when it is not a plain member/index path. */
-export function parseJsonPath(path: string): (string | number)[] | undefined {
+/** The steps of a plain member/index path, or undefined when the query needs the full RFC 9535 parser. */
+export function parseSimplePath(path: string): PathStep[] | undefined {
   if (!path.startsWith('$')) return undefined;
-  const segments: (string | number)[] = [];
+  const steps: PathStep[] = [];
   let rest = path.slice(1);
-  for (let guard = 0; rest.length > 0 && guard < 1000; guard++) {
+  while (rest.length > 0) {
     const shorthand = SHORTHAND.exec(rest);
     if (shorthand) {
-      segments.push(shorthand[1] as string);
+      steps.push((shorthand[0] as string).slice(1));
       rest = rest.slice((shorthand[0] as string).length);
       continue;
     }
     const quoted = QUOTED.exec(rest);
     if (quoted) {
-      segments.push(unescapeQuoted(quoted[1] ?? quoted[2] ?? ''));
+      steps.push(quoted[1] ?? quoted[2] ?? '');
       rest = rest.slice((quoted[0] as string).length);
       continue;
     }
     const index = INDEX.exec(rest);
     if (index) {
-      segments.push(Number(index[1]));
+      steps.push(Number(index[1]));
       rest = rest.slice((index[0] as string).length);
       continue;
     }
     return undefined;
   }
-  return rest.length === 0 ? segments : undefined;
+  return steps;
 }
 
-/** The value at `segments` inside `root`, or undefined when a step is missing. */
-export function resolveJsonPath(root: unknown, segments: readonly (string | number)[]): unknown {
+/** The value at `steps` inside `root` (objects, Maps and arrays), or undefined when a step is missing. */
+export function resolveSteps(root: unknown, steps: readonly PathStep[], from = 0): unknown {
   let node = root;
-  for (const segment of segments) {
-    if (typeof segment === 'number') {
+  for (let i = from; i < steps.length; i++) {
+    const step = steps[i] as PathStep;
+    if (typeof step === 'number') {
       if (!Array.isArray(node)) return undefined;
-      node = node[segment < 0 ? node.length + segment : segment];
+      const index = step < 0 ? node.length + step : step;
+      if (index < 0 || index >= node.length) return undefined;
+      node = node[index];
     } else {
-      if (node === null || typeof node !== 'object' || Array.isArray(node) || !Object.hasOwn(node, segment)) {
-        return undefined;
-      }
-      node = (node as Record<string, unknown>)[segment];
+      node = member(node, step);
+      if (node === undefined) return undefined;
     }
   }
   return node;
 }
+
+const environment = new JSONPathEnvironment();
+// RFC 9535's length() counts Unicode scalar values (Python's len), not UTF-16 units.
+environment.functionRegister.set('length', {
+  argTypes: [FunctionExpressionType.ValueType],
+  returnType: FunctionExpressionType.ValueType,
+  call(value: unknown): unknown {
+    if (typeof value === 'string') {
+      let count = 0;
+      for (const _ of value) count++;
+      return count;
+    }
+    if (Array.isArray(value)) return value.length;
+    if (typeof value === 'object' && value !== null) return Object.keys(value).length;
+    return Nothing;
+  },
+});
+
+// RFC 9535's match() and search() are false for a non-string subject; json-p3 tests String(value) ("1" matches
+// "."), so it is guarded here.
+for (const name of ['match', 'search']) {
+  const original = environment.functionRegister.get(name) as {
+    argTypes: unknown;
+    returnType: unknown;
+    call: (subject: unknown, pattern: unknown) => unknown;
+  };
+  environment.functionRegister.set(name, {
+    argTypes: original.argTypes,
+    returnType: original.returnType,
+    call: (subject: unknown, pattern: unknown) =>
+      typeof subject === 'string' && original.call(subject, pattern),
+  } as never);
+}
+
+/** Python's str ordering (by code point); a local copy, as compile-condition.ts imports this module. */
+function codePointLess(left: string, right: string): boolean {
+  const shared = Math.min(left.length, right.length);
+  for (let i = 0; i < shared; i++) {
+    let a = left.charCodeAt(i);
+    let b = right.charCodeAt(i);
+    if (a === b) continue;
+    if (a >= 0xd800 && b >= 0xd800) {
+      a = a >= 0xe000 ? a - 0x800 : a + 0x2000;
+      b = b >= 0xe000 ? b - 0x800 : b + 0x2000;
+    }
+    return a < b;
+  }
+  return left.length < right.length;
+}
+
+type Scalar = string | number | boolean;
+
+function isScalar(value: unknown): value is Scalar {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
+/** jsonpath-rfc9535's `_lt`: strs by code point, numbers with bool as an int (Python's bool is an int). */
+function pythonLessThan(left: Scalar, right: Scalar): boolean {
+  if (typeof left === 'string' || typeof right === 'string') {
+    return typeof left === 'string' && typeof right === 'string' && codePointLess(left, right);
+  }
+  return Number(left) < Number(right);
+}
+
+// Filter comparisons of two scalars follow jsonpath-rfc9535 (the RFC leaves bool/number and string order to the
+// host language); everything else is json-p3's.
+const infix = jsonpath.expressions.InfixExpression.prototype as unknown as {
+  evaluate: (
+    this: { left: unknown; right: unknown; operator: string; logical: boolean },
+    context: unknown,
+  ) => unknown;
+};
+const evaluateInfix = infix.evaluate;
+const singular = (value: unknown): unknown =>
+  value instanceof JSONPathNodeList && value.nodes.length === 1 ? value.nodes[0]?.value : value;
+infix.evaluate = function evaluate(context) {
+  const operator = this.operator;
+  if (operator !== '<' && operator !== '>' && operator !== '<=' && operator !== '>=') {
+    return evaluateInfix.call(this, context);
+  }
+  const left = singular((this.left as { evaluate: (c: unknown) => unknown }).evaluate(context));
+  const right = singular((this.right as { evaluate: (c: unknown) => unknown }).evaluate(context));
+  if (!isScalar(left) || !isScalar(right)) return evaluateInfix.call(this, context);
+  // Python's `_eq`: a bool equals only a bool.
+  const equal = typeof left === typeof right && left === right;
+  if (operator === '<') return pythonLessThan(left, right);
+  if (operator === '>') return pythonLessThan(right, left);
+  if (operator === '<=') return pythonLessThan(left, right) || equal;
+  return pythonLessThan(right, left) || equal;
+};
+
+/** A compiled full query, or undefined when jsonpath-rfc9535 would refuse it (then the property is a trait only). */
+export function compileFullPath(path: string): JSONPathQuery | undefined {
+  try {
+    return environment.compile(path);
+  } catch {
+    return undefined;
+  }
+}
+
+const views = new WeakMap<object, object>();
+
+/**
+ * What json-p3 sees of a context value: Maps and objects read by parseJson present their keys in Python's dict
+ * order (a Proxy's ownKeys), and Python-typed numbers (PythonFloat, bigint) are plain numbers.
+ */
+function view(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (value instanceof PythonFloat) return value.value;
+  const cached = views.get(value);
+  if (cached) return cached;
+  let result: object;
+  if (Array.isArray(value)) result = value.map(view);
+  else {
+    const entries = orderedEntries(value);
+    const target: Record<string, unknown> = Object.create(null);
+    for (const [key, item] of entries) target[key] = item;
+    const keys = entries.map(([key]) => key);
+    result = new Proxy(target, {
+      get: (object, key) => (typeof key === 'string' ? view(object[key]) : undefined),
+      ownKeys: () => keys,
+      getOwnPropertyDescriptor: (object, key) =>
+        typeof key === 'string' && key in object
+          ? { value: view(object[key]), enumerable: true, configurable: true, writable: false }
+          : undefined,
+      has: (object, key) => typeof key === 'string' && key in object,
+    });
+  }
+  views.set(value, result);
+  return result;
+}
+
+/** The first node's value of a full query over `root` (read in the original, Python-typed data), or undefined. */
+export function findFirst(query: JSONPathQuery, root: unknown): unknown {
+  let location: readonly PathStep[] | undefined;
+  try {
+    const nodes = query.query(view(root) as never).nodes;
+    location = nodes[0]?.location;
+  } catch {
+    // jsonpath-rfc9535 treats a failing query as no value (and warns).
+    return undefined;
+  }
+  if (location === undefined) return undefined;
+  return resolveSteps(root, location);
+}
+
+export { KEY_ORDER };

@@ -14,18 +14,14 @@ import type {
   SegmentContext,
   SegmentRule,
 } from './evaluation-context.js';
+import { canonicalFloat, canonicalInt, orderedEntries, toContextValue } from './python-value.js';
 
 /** The name Flagsmith's SDKs give the synthetic segment that carries identity overrides. */
 export const IDENTITY_OVERRIDE_SEGMENT_NAME = 'identity_overrides';
 
-const INTEGER_STRING = /^-?[0-9]+$/;
-const DECIMAL_STRING = /^-?[0-9]+\.[0-9]+$/;
-
-/** Flagsmith's context mapper turns numeric strings into numbers ("007" → 7, "1.50" → 1.5). */
+/** Flagsmith's context mapper turns numeric strings into numbers ("007" → 7, "1.50" → 1.5, "2.0" → 2.0). */
 export function coerceTraitValue(value: DocumentValue): ContextValue {
-  if (typeof value === 'string' && (INTEGER_STRING.test(value) || DECIMAL_STRING.test(value)))
-    return Number(value);
-  return value;
+  return toContextValue(value);
 }
 
 /** Traits as a plain map with numeric strings coerced; a null value means "no trait", as in Flagsmith. */
@@ -38,16 +34,16 @@ export function mapTraits(traits: DocumentIdentity['traits']): Record<string, Co
     }
     return mapped;
   }
-  for (const [name, value] of Object.entries(traits as Record<string, DocumentValue>)) {
-    if (value !== null) mapped[name] = coerceTraitValue(value);
+  for (const [name, value] of orderedEntries(traits)) {
+    if (value !== null && value !== undefined) mapped[name] = coerceTraitValue(value as DocumentValue);
   }
   return mapped;
 }
 
-function variantPriority(id: number | null | undefined, uuid: string | null | undefined): number {
+function variantPriority(id: number | null | undefined, uuid: string | null | undefined): number | bigint {
   if (typeof id === 'number') return id;
-  // Flagsmith's SDKs order uuid-only variants by the uuid read as an integer; a float keeps that order closely enough.
-  if (uuid) return Number(BigInt(`0x${uuid.replaceAll('-', '')}`));
+  // Flagsmith's SDKs order uuid-only variants by the uuid read as an integer.
+  if (uuid) return canonicalInt(BigInt(`0x${uuid.replaceAll('-', '')}`));
   return Number.POSITIVE_INFINITY;
 }
 
@@ -57,7 +53,11 @@ export function mapFeatureState(state: DocumentFeatureState, priority?: number):
   for (const mv of state.multivariate_feature_state_values ?? []) {
     const variant: FeatureValue = {
       value: mv.multivariate_feature_option.value,
-      weight: mv.percentage_allocation,
+      // Flagsmith stores percentage_allocation as a float: its SPLIT reasons print "50.0".
+      weight:
+        typeof mv.percentage_allocation === 'number'
+          ? canonicalFloat(mv.percentage_allocation)
+          : mv.percentage_allocation,
       priority: variantPriority(mv.id, mv.mv_fs_value_uuid),
     };
     const key = mv.multivariate_feature_option.key;
@@ -132,19 +132,21 @@ export function mapEnvironmentDocumentToContext(
   document: EnvironmentDocument,
   identity?: DocumentIdentity,
 ): EvaluationContext {
-  const features: Record<string, FeatureContext> = {};
-  for (const state of document.feature_states) features[state.feature.name] = mapFeatureState(state);
+  // Maps, not objects: Python's dicts keep the document's order, which decides override ties, and a plain object
+  // would list integer-like keys (segment ids, numeric feature names) first.
+  const features = new Map<string, FeatureContext>();
+  for (const state of document.feature_states) features.set(state.feature.name, mapFeatureState(state));
 
-  const segments: Record<string, SegmentContext> = {};
+  const segments = new Map<string, SegmentContext>();
   for (const segment of document.project.segments ?? []) {
     const key = String(segment.id);
-    segments[key] = {
+    segments.set(key, {
       key,
       name: segment.name,
       rules: segment.rules.map(mapRule),
       overrides: (segment.feature_states ?? []).map((state) => mapFeatureState(state)),
       metadata: { source: 'api', id: segment.id },
-    };
+    });
   }
 
   const context: EvaluationContext = {
@@ -163,7 +165,7 @@ export function mapEnvironmentDocumentToContext(
     const overrides = stored?.identity_features ?? [];
     if (overrides.length > 0) {
       const segment = identityOverrideSegment(identity.identifier, overrides);
-      segments[segment.key] = segment;
+      segments.set(segment.key, segment);
     }
   }
   return context;

@@ -202,6 +202,29 @@ function md5ShortAscii(input: string): boolean {
   return true;
 }
 
+/** md5ShortAscii of `prefix + suffix` without building the joined string (the multivariate hot path). */
+function md5ShortAsciiPair(prefix: string, suffix: string): boolean {
+  const split = prefix.length;
+  const length = split + suffix.length;
+  if (length > 55) return false;
+  words.fill(0);
+  for (let i = 0; i < split; i++) {
+    const code = prefix.charCodeAt(i);
+    if (code >= 0x80) return false;
+    words[i >> 2] = (words[i >> 2] as number) | (code << ((i & 3) << 3));
+  }
+  for (let i = split; i < length; i++) {
+    const code = suffix.charCodeAt(i - split);
+    if (code >= 0x80) return false;
+    words[i >> 2] = (words[i >> 2] as number) | (code << ((i & 3) << 3));
+  }
+  words[length >> 2] = (words[length >> 2] as number) | (0x80 << ((length & 3) << 3));
+  words[14] = length * 8;
+  reset();
+  compress();
+  return true;
+}
+
 function ensureCapacity(size: number): void {
   if (bytes.length >= size) return;
   let next = bytes.length;
@@ -240,5 +263,11 @@ function md5Bytes(input: string): void {
  */
 export function md5(input: string): Uint8Array {
   if (!md5ShortAscii(input)) md5Bytes(input);
+  return writeDigest();
+}
+
+/** md5(prefix + suffix), reusing the digest array like `md5`. */
+export function md5OfPair(prefix: string, suffix: string): Uint8Array {
+  if (!md5ShortAsciiPair(prefix, suffix)) md5Bytes(prefix + suffix);
   return writeDigest();
 }

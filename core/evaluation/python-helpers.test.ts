@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { pythonFloat, pythonInt, pythonStr } from './python-casts.js';
+import { pythonFloat, pythonInt } from './python-casts.js';
 import { compilePythonRegex } from './python-regex.js';
 import { compareSemver, parseSemver } from './python-semver.js';
+import { pythonStr } from './python-value.js';
 
 describe('Python casts', () => {
   it('int() and float() accept what Python accepts', () => {
@@ -35,7 +36,47 @@ describe('Python regex', () => {
   it('returns undefined for patterns Python rejects', () => {
     assert.equal(compilePythonRegex('\\q'), undefined);
     assert.equal(compilePythonRegex('[a'), undefined);
-    assert.equal(compilePythonRegex('(?x)a b'), undefined);
+    assert.equal(compilePythonRegex('(?L)a'), undefined);
+    assert.equal(compilePythonRegex('a(?i)b'), undefined);
+    assert.equal(compilePythonRegex('\\1(a)'), undefined);
+  });
+  it('reads Python semantics: `.`, `$`, (?m) and Unicode classes', () => {
+    const matches = (pattern: string, text: string) => compilePythonRegex(pattern)?.(text);
+    assert.equal(matches('a.b', 'a\rb'), true);
+    assert.equal(matches('a.b', 'a\u2028b'), true);
+    assert.equal(matches('a.b', 'a\nb'), false);
+    assert.equal(matches('a$', 'a\n'), true);
+    assert.equal(matches('a$', 'a\r'), false);
+    assert.equal(matches('(?m)a$', 'a\u2028'), false);
+    assert.equal(matches('(?m)a$\nb', 'a\nb'), true);
+    assert.equal(matches('\\d+$', '١٢'), true);
+    assert.equal(matches('\\w+$', 'é日本'), true);
+    assert.equal(matches('\\s', '\u0085'), true);
+    assert.equal(matches('\\s', '\ufeff'), false);
+    assert.equal(matches('é\\b', 'é'), true);
+    assert.equal(matches('(?a)\\w', 'é'), false);
+    assert.equal(matches('(?x) a b # c', 'ab'), true);
+    assert.equal(matches('[^\\W]', 'é'), true);
+    assert.equal(matches('(?>a+)a', 'aaa'), false);
+    assert.equal(matches('a*+a', 'aaa'), false);
+    assert.equal(matches('(?s:.)b', '\nb'), true);
+  });
+  it('ignores case as Python does, not as JavaScript folds', () => {
+    const matches = (pattern: string, text: string) => compilePythonRegex(pattern)?.(text);
+    // Python: lower("İ") is "i", and re._casefix makes "i" and "ı" equivalent; JavaScript's `i` flag does neither.
+    assert.equal(matches('(?i)i', 'İ'), true);
+    assert.equal(matches('(?i)i', 'ı'), true);
+    assert.equal(matches('(?i)[a-z]', 'ı'), true);
+    assert.equal(matches('(?i)[^k]', '\u212a'), false);
+    assert.equal(matches('(?i)σ', 'ς'), true);
+    assert.equal(matches('(?i)ff', 'ﬀ'), false);
+    assert.equal(matches('(?i:[a-z])b', 'Ab'), true);
+    assert.equal(matches('(?i:[a-z])b', 'AB'), false);
+    assert.equal(matches('(?i)(?-i:a)', 'A'), false);
+    assert.equal(matches('(?i)(a)\\1', 'aA'), true);
+    assert.equal(matches('(?:ab)++c', 'ababc'), true);
+    assert.equal(matches('(a)*+a', 'aa'), false);
+    assert.equal(matches('(a)(?>(b))\\2', 'abb'), true);
   });
   it('is reusable: the sticky index is reset on every test', () => {
     const test = compilePythonRegex('a+');
@@ -53,7 +94,13 @@ describe('python-semver', () => {
       minor: 2,
       patch: 3,
       prerelease: ['beta', 1],
+      prereleaseText: 'beta.1',
+      build: 'b.2',
     });
+    // Python's `\d` is Unicode: python-semver reads Arabic-Indic digits.
+    assert.equal(parseSemver('1.2٠.3')?.minor, 20);
+    assert.equal(parseSemver('1.12345678901234567890.0')?.minor, 12345678901234567890n);
+    assert.equal(parseSemver('١.2.3'), undefined);
     for (const bad of ['1.2', 'v1.2.3', '1.2.3-', '1.2.3-01', ' 1.2.3', '1.2.3.4']) {
       assert.equal(parseSemver(bad), undefined, bad);
     }

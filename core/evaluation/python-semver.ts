@@ -1,44 +1,83 @@
 // python-semver 3 (`semver.Version.parse`), which Flagsmith's engine uses for `:semver` conditions: strict
-// MAJOR.MINOR.PATCH, optional pre-release and build; build metadata is ignored when comparing. Python's `$` also
-// accepts one trailing newline.
-const SEMVER =
+// MAJOR.MINOR.PATCH, optional pre-release and build; build metadata is ignored when comparing. Its pattern is a
+// Python str pattern, so `\d` is any Unicode decimal digit, and `$` also accepts one trailing newline.
+import { asciiDigits } from './python-casts.js';
+
+// The same grammar for ASCII input (almost every version string), without the `u` flag's cost.
+const ASCII_SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?\n?$/;
+const NON_ASCII = /[^\x20-\x7e\n]/;
+const SEMVER =
+  /^(0|[1-9]\p{Nd}*)\.(0|[1-9]\p{Nd}*)\.(0|[1-9]\p{Nd}*)(?:-((?:0|[1-9]\p{Nd}*|\p{Nd}*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\p{Nd}*|\p{Nd}*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?\n?$/u;
+
+/** A version number part: a number, or a bigint past 2^53 (Python ints are unbounded). */
+type Part = number | bigint;
 
 export interface Semver {
-  readonly major: number;
-  readonly minor: number;
-  readonly patch: number;
-  /** Dot-separated pre-release identifiers; empty for a release. */
-  readonly prerelease: readonly (string | number)[];
+  readonly major: Part;
+  readonly minor: Part;
+  readonly patch: Part;
+  /** Dot-separated pre-release identifiers (numeric ones as numbers); empty for a release. */
+  readonly prerelease: readonly (string | Part)[];
+  /** The pre-release and build as python-semver keeps them (strs), or null. */
+  readonly prereleaseText: string | null;
+  readonly build: string | null;
 }
 
-const DIGITS = /^\d+$/;
+// str.isdigit(): the pre-release identifiers the pattern lets through are ASCII or Unicode decimal digits.
+const DIGITS = /^\p{Nd}+$/u;
+
+function asciiPart(digits: string): Part {
+  return digits.length <= 15 ? Number(digits) : BigInt(digits);
+}
+
+function unicodePart(digits: string): Part {
+  return asciiPart(asciiDigits(digits));
+}
+
+function compareParts(a: Part, b: Part): number {
+  if (typeof a === typeof b) return a === b ? 0 : a < b ? -1 : 1;
+  const left = BigInt(a);
+  const right = BigInt(b);
+  return left === right ? 0 : left < right ? -1 : 1;
+}
 
 export function parseSemver(text: string): Semver | undefined {
-  const match = SEMVER.exec(text);
-  if (!match) return undefined;
+  let match = ASCII_SEMVER.exec(text);
+  let part = asciiPart;
+  if (match === null) {
+    if (!NON_ASCII.test(text)) return undefined;
+    match = SEMVER.exec(text);
+    if (match === null) return undefined;
+    part = unicodePart;
+  }
+  const prereleaseText = match[4] ?? null;
   const prerelease =
-    match[4] === undefined
+    prereleaseText === null
       ? []
-      : match[4].split('.').map((part) => (DIGITS.test(part) ? Number(part) : part));
-  return { major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3]), prerelease };
+      : prereleaseText.split('.').map((item) => (DIGITS.test(item) ? part(item) : item));
+  return {
+    major: part(match[1] as string),
+    minor: part(match[2] as string),
+    patch: part(match[3] as string),
+    prerelease,
+    prereleaseText,
+    build: match[5] ?? null,
+  };
 }
 
-function compareIdentifiers(a: string | number, b: string | number): number {
+function compareIdentifiers(a: string | Part, b: string | Part): number {
   // python-semver's _nat_cmp: numbers sort before strings, numbers numerically, strings by code point.
-  if (typeof a === 'number') {
-    if (typeof b === 'number') return a === b ? 0 : a < b ? -1 : 1;
-    return -1;
-  }
-  if (typeof b === 'number') return 1;
+  if (typeof a !== 'string') return typeof b !== 'string' ? compareParts(a, b) : -1;
+  if (typeof b !== 'string') return 1;
   return a === b ? 0 : a < b ? -1 : 1;
 }
 
 /** -1, 0 or 1, as python-semver's `Version.compare`. */
 export function compareSemver(a: Semver, b: Semver): number {
-  if (a.major !== b.major) return a.major < b.major ? -1 : 1;
-  if (a.minor !== b.minor) return a.minor < b.minor ? -1 : 1;
-  if (a.patch !== b.patch) return a.patch < b.patch ? -1 : 1;
+  const order =
+    compareParts(a.major, b.major) || compareParts(a.minor, b.minor) || compareParts(a.patch, b.patch);
+  if (order !== 0) return order;
   const left = a.prerelease;
   const right = b.prerelease;
   if (left.length === 0 || right.length === 0) {
@@ -48,8 +87,8 @@ export function compareSemver(a: Semver, b: Semver): number {
   }
   const shared = Math.min(left.length, right.length);
   for (let i = 0; i < shared; i++) {
-    const order = compareIdentifiers(left[i] as string | number, right[i] as string | number);
-    if (order !== 0) return order;
+    const identifierOrder = compareIdentifiers(left[i] as string | Part, right[i] as string | Part);
+    if (identifierOrder !== 0) return identifierOrder;
   }
   return left.length === right.length ? 0 : left.length < right.length ? -1 : 1;
 }

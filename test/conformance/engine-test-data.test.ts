@@ -2,13 +2,9 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import JSON5 from 'json5';
-import type {
-  EvaluationContext,
-  EvaluationResult,
-  SegmentResult,
-} from '../../core/evaluation/evaluation-context.js';
+import type { EvaluationContext, EvaluationResult } from '../../core/evaluation/evaluation-context.js';
 import { getEvaluationResult } from '../../core/evaluation/get-evaluation-result.js';
+import { parseJson } from '../../core/evaluation/python-json.js';
 
 // Flagsmith's published engine test data (Flagsmith/engine-test-data): a context in, the expected result out.
 // CI keeps the shared folder beside the clone; VEXIL_CONFORMANCE_DIR points elsewhere.
@@ -22,14 +18,9 @@ interface TestCase {
   result: EvaluationResult;
 }
 
-// JSON objects keep Python's insertion order but JavaScript lists integer-like keys (segment ids) first, so the
-// order of matched segments is not comparable: compare them as a sorted multiset.
-function sortedSegments(segments: readonly SegmentResult[]): SegmentResult[] {
-  return [...segments].sort((a, b) => {
-    const left = JSON.stringify(a);
-    const right = JSON.stringify(b);
-    return left < right ? -1 : left > right ? 1 : 0;
-  });
+/** JSONC without its comments (strings are copied as they are), for the lossless reader. */
+function stripComments(text: string): string {
+  return text.replace(/("(?:[^"\\]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_match, string) => string ?? '');
 }
 
 const available = existsSync(casesDir);
@@ -64,10 +55,13 @@ describe('conformance: Flagsmith engine-test-data', () => {
   for (const file of files) {
     it(file, () => {
       ran++;
-      const testCase = JSON5.parse(readFileSync(path.join(casesDir, file), 'utf8')) as TestCase;
+      // Read as Python reads it: `2.0` stays a float, which decides typed comparisons.
+      const testCase = parseJson(stripComments(readFileSync(path.join(casesDir, file), 'utf8'))) as TestCase;
       const actual = getEvaluationResult(testCase.context);
       assert.deepStrictEqual(actual.flags, testCase.result.flags);
-      assert.deepStrictEqual(sortedSegments(actual.segments), sortedSegments(testCase.result.segments));
+      // parseJson keeps the segments' dict order (integer-like keys included), so matched segments come in
+      // Python's order.
+      assert.deepStrictEqual(actual.segments, testCase.result.segments);
     });
   }
 });

@@ -8,7 +8,7 @@ import type {
 import { evaluate } from '../../core/evaluation/evaluate.js';
 import { mapTraits } from '../../core/evaluation/map-environment-document.js';
 import { startFlagsmithLocalClient } from './flagsmith-local-client.js';
-import { type Deviation, nodejsDeviation } from './known-nodejs-deviations.js';
+import { asPythonReason, type Deviation, nodejsDeviation } from './known-nodejs-deviations.js';
 
 // Each deviation the differential test leaves uncompared, shown on one identity: Vexil gives the answer of
 // Flagsmith's Python engine (flagsmith-api.md §5.3; engine-test-data pins the same rules), flagsmith-nodejs 8.1.2
@@ -213,5 +213,43 @@ describe('known flagsmith-nodejs deviations: Vexil follows Flagsmith (Python)', 
         await client.close();
       }
     });
+  });
+});
+
+describe('known flagsmith-nodejs deviations: SPLIT reasons print the weight as Python does', function () {
+  this.timeout(30_000);
+  it('a document weight of 100 reads "SPLIT; weight=100.0" (a float in Flagsmith), "weight=100" in nodejs', async () => {
+    const document: EnvironmentDocument = {
+      api_key: 'api',
+      name: 'Prod',
+      project: { ...documentFor([]).project, segments: [] },
+      feature_states: [
+        {
+          feature: { id: 1, name: 'mv', type: 'MULTIVARIATE' },
+          enabled: true,
+          django_id: 1,
+          feature_state_value: 'control',
+          multivariate_feature_state_values: [
+            {
+              id: 1,
+              percentage_allocation: 100,
+              multivariate_feature_option: { id: 1, value: 'all', key: 'all' },
+            },
+          ],
+        },
+      ],
+      identity_overrides: [],
+    };
+    const ours = evaluate(compileEnvironment(document), { identifier: 'someone' }).flags.mv;
+    assert.equal(ours?.reason, 'SPLIT; weight=100.0');
+    const client = await startFlagsmithLocalClient(document);
+    try {
+      const theirs = (await client.flagsmith.getIdentityFlags('someone', {})).allFlags();
+      const reason = theirs.find((flag) => flag.featureName === 'mv')?.reason;
+      assert.equal(reason, 'SPLIT; weight=100', 'flagsmith-nodejs still prints a JavaScript number');
+      assert.equal(asPythonReason(reason), ours?.reason);
+    } finally {
+      await client.close();
+    }
   });
 });

@@ -22,7 +22,10 @@ export type Deviation =
   | 'in-falsy-value'
   /** `traitValue.toString()` lets floats match IN; Python only str()s ints. */
   | 'in-float-value'
-  /** `parseFloat(condition)`: "12abc" is 12, "1_000" is 1, and NaN != x is true; Python's int()/float() raise. */
+  /**
+   * `parseFloat(condition)`: "12abc" is 12, "1_000" is 1, NaN != x is true, and an int trait compares with "2.5";
+   * Python's int()/float() raise (no match).
+   */
   | 'number-cast'
   /** NOT_EQUAL keeps the plain `!=` for ":semver" conditions (string compare, no parse); Python compares versions. */
   | 'semver-not-equal'
@@ -41,6 +44,16 @@ export type Deviation =
   | 'override-identity-falsy-trait';
 
 const TYPED = new Set(COMPARISON_OPERATORS);
+
+/**
+ * A nodejs reason as Flagsmith's Python engine prints it. flagsmith-nodejs formats the SPLIT weight as a JavaScript
+ * number (`weight=50`); Python prints the document's percentage_allocation, a float, as `weight=50.0`. Every other
+ * reason is the same text.
+ */
+export function asPythonReason(reason: string | undefined): string | undefined {
+  const split = /^SPLIT; weight=(-?\d+)$/.exec(reason ?? '');
+  return split ? `${reason}.0` : reason;
+}
 
 /** The known nodejs deviation this condition hits for `value` (the resolved property), if any. */
 export function nodejsDeviation(
@@ -74,8 +87,8 @@ export function nodejsDeviation(
   if (semver && operator === 'NOT_EQUAL') return 'semver-not-equal';
   if (semver && typeof value === 'boolean') return 'semver-boolean';
   if (typeof value === 'number' && !semver) {
-    const ours =
-      Number.isInteger(value) && pythonInt(text) !== undefined ? pythonInt(text) : pythonFloat(text);
+    // Python casts the condition to the trait's type: an int trait takes int() ("2.5" raises: no match).
+    const ours = Number.isInteger(value) ? pythonInt(text) : pythonFloat(text);
     const theirs = Number.parseFloat(text);
     if (ours === undefined)
       return Number.isNaN(theirs) && operator !== 'NOT_EQUAL' ? undefined : 'number-cast';
