@@ -36,8 +36,14 @@ interface BodyParserError extends Error {
   type?: string;
 }
 
-/** The errors body-parser raises, as DRF would answer them instead of Express's HTML pages. */
-function fromBodyParser(error: BodyParserError, contentType: string | undefined): HttpError | undefined {
+/**
+ * The errors body-parser raises, as DRF would answer them instead of Express's HTML pages; both lanes read
+ * bodies with the same parser and answer its errors through this.
+ */
+export function bodyParserErrorToHttp(
+  error: BodyParserError,
+  contentType: string | undefined,
+): HttpError | undefined {
   switch (error.type) {
     case 'entity.parse.failed':
       return httpErrors.badRequest(`JSON parse error - ${error.message}`);
@@ -59,6 +65,6 @@ function fromBodyParser(error: BodyParserError, contentType: string | undefined)
 export function toHttpError(error: unknown, contentType?: string): HttpError | undefined {
   if (error instanceof HttpError) return error;
   if (error instanceof DomainError) return domainErrorToHttp(error);
-  if (error instanceof Error) return fromBodyParser(error, contentType);
+  if (error instanceof Error) return bodyParserErrorToHttp(error, contentType);
   return undefined;
 }

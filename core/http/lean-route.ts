@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { bodyParserErrorToHttp } from './error-mapper.js';
 import type { RawMiddleware } from './http-edge.js';
 import { type HttpError, httpErrors } from './http-error.js';
 
@@ -124,30 +125,6 @@ export interface LeanEdge {
   readonly jsonBody: RawMiddleware;
 }
 
-interface BodyParserError extends Error {
-  type?: string;
-}
-
-// The same translation error-handler.ts gives the Express lane's body-parser errors (the lanes' parity test
-// compares them), so that a bad body reads alike on both lanes.
-function bodyError(error: BodyParserError, contentType: string | undefined): unknown {
-  switch (error.type) {
-    case 'entity.parse.failed':
-      return httpErrors.badRequest(`JSON parse error - ${error.message}`);
-    case 'entity.too.large':
-      return httpErrors.payloadTooLarge();
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return httpErrors.unsupportedMediaType(contentType ?? '');
-    case 'request.aborted':
-    case 'request.size.invalid':
-    case 'stream.encoding.set':
-      return httpErrors.badRequest('The request body could not be read.');
-    default:
-      return error;
-  }
-}
-
 /** `application/json` or `application/<anything>+json`, parameters aside: what jsonBodyTypes match. */
 function isJsonMediaType(contentType: string | undefined): boolean {
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
@@ -187,7 +164,7 @@ export class LeanExchange {
       return Promise.reject(httpErrors.unsupportedMediaType(contentType ?? ''));
     return new Promise((resolve, reject) => {
       this.edge.jsonBody(req, res, (error) => {
-        if (error) reject(bodyError(error as BodyParserError, contentType));
+        if (error) reject(bodyParserErrorToHttp(error as Error, contentType) ?? error);
         else resolve((req as IncomingMessage & { body?: unknown }).body);
       });
     });
