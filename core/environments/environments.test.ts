@@ -483,4 +483,36 @@ describe('environments, server-side keys, clones and environment permissions', (
       .send({ name: unique('by key'), project });
     assert.equal(keyCreated.status, 201);
   });
+
+  it("finds nothing of another tenant's even when a caller forgets the permission check", async () => {
+    const environment = await createEnvironment(f.admin.token, homeProject);
+    const reads = t.ctx.transactor.reads;
+    const foreigner = { kind: 'user' as const, userId: f.foreigner.id };
+    const userKey = { kind: 'masterApiKey' as const, organisationId: f.home.id, keyId: 0, isAdmin: false };
+    assert.equal(await store.find(reads, foreigner, environment.id), undefined);
+    assert.equal(await store.find(reads, userKey, environment.id), undefined);
+    assert.ok(await store.find(reads, { kind: 'user', userId: f.admin.id }, environment.id));
+    const renamed = await t.ctx.transactor.run((uow) =>
+      store.update(uow, foreigner, environment.id, { name: 'taken over' }),
+    );
+    assert.equal(renamed, undefined);
+    assert.equal(await t.ctx.transactor.run((uow) => store.delete(uow, foreigner, environment.id)), false);
+    const row = await knex()('environments').where('id', environment.id).first('name');
+    assert.equal(row?.name, environment.name);
+    const listed = await store.list(reads, foreigner, homeProject, { page: 1, pageSize: 10, offset: 0 });
+    assert.deepEqual(listed, { count: 0, rows: [] });
+  });
+
+  it('answers concurrent creates of the same identity with one 201 and 400s, never a 500', async () => {
+    const environment = await createEnvironment(f.admin.token, homeProject);
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        request(t.app)
+          .post(`/api/v1/environments/${environment.api_key}/identities/`)
+          .set(as(f.admin))
+          .send({ identifier: 'racing' }),
+      ),
+    );
+    assert.deepEqual(answers.map((answer) => answer.status).sort(), [201, 400, 400, 400]);
+  });
 });
