@@ -5,6 +5,7 @@ import type { AppContext, Kernel } from './app-context.js';
 import { AuthRegistry } from './auth/auth-registry.js';
 import { createCache } from './cache/cache.js';
 import { Transactor } from './data/unit-of-work.js';
+import { createEnvironmentsSlice } from './environments/environments-slice.js';
 import { EventBus } from './events/event-bus.js';
 import { createHealthSlice } from './health/health-slice.js';
 import { createInstanceSlice } from './instance/instance-slice.js';
@@ -61,6 +62,7 @@ export async function composeContext(settings: Settings, options: ComposeOptions
   createInstanceSlice(kernel, { users, instance });
   const { organisationPolicy } = createOrganisationsSlice(kernel, { users });
   createProjectsSlice(kernel, { organisationPolicy });
+  createEnvironmentsSlice(kernel, { organisationPolicy });
   return { ...kernel, users, instance };
 }
 

@@ -18,6 +18,8 @@ const statusOf: Record<ErrorCode, number> = {
   [ErrorCode.activationStale]: 403,
   // Flagsmith answers InvalidInviteError and InviteExpiredError with 400 {"detail": …}.
   [ErrorCode.inviteInvalid]: 400,
+  // Flagsmith's environment my-permissions answers a master API key with 400 {"detail": …}.
+  [ErrorCode.userOnly]: 400,
 };
 
 /** Flagsmith's 401s name the scheme to use, as DRF's TokenAuthentication does. */

@@ -10,6 +10,13 @@ type Fixture = Tenancy & {
   spareOrganisation(): Promise<{ id: number }>;
   spareGroup(): Promise<{ id: number }>;
   spareMember(): Promise<{ id: number }>;
+  /** A project of home (made by its admin) with one environment, and one of away's (by the foreigner). */
+  homeProject: { id: number };
+  awayProject: { id: number };
+  homeEnvironment: { id: number; api_key: string; name: string };
+  awayEnvironment: { id: number; api_key: string; name: string };
+  spareEnvironment(): Promise<{ api_key: string }>;
+  spareServerKey(): Promise<{ id: number }>;
   spareInvite(): Promise<{ id: number }>;
 };
 
@@ -269,14 +276,191 @@ const accessMatrix: Row[] = [
   },
 ];
 
-describe('access matrix: every organisation endpoint × every kind of caller', () => {
+// Environments: the home user holds no environment permission and the non-admin key none either, so both
+// find no environment at all (404); the permission-by-permission cases are in the matrix further down.
+const environmentAdmins = (ok: number): Record<Caller, number> => ({
+  ...admins(ok),
+  user: 404,
+  userKey: 404,
+});
+const environmentPath = (f: Fixture, rest = '') =>
+  `/api/v1/environments/${f.homeEnvironment.api_key}/${rest}`;
+
+const environmentMatrix: Row[] = [
+  {
+    name: 'list environments of a project',
+    method: 'get',
+    path: (f) => `/api/v1/environments/?project=${f.homeProject.id}`,
+    // Another tenant's project is an unknown one: the list's 400 for a missing or invalid project.
+    expect: { ...everyone(200), foreigner: 400 },
+  },
+  {
+    name: 'create an environment',
+    method: 'post',
+    path: () => '/api/v1/environments/',
+    body: (f) => ({ name: unique('matrix env'), project: f.homeProject.id }),
+    expect: { ...everyone(201), user: 403, userKey: 403, foreigner: 400 },
+  },
+  {
+    name: 'list environment permission keys',
+    method: 'get',
+    path: () => '/api/v1/environments/permissions/',
+    expect: everyone(200),
+  },
+  {
+    name: 'retrieve an environment',
+    method: 'get',
+    path: (f) => environmentPath(f),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'update an environment',
+    method: 'put',
+    path: (f) => environmentPath(f),
+    body: (f) => ({ name: f.homeEnvironment.name }),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'partially update an environment',
+    method: 'patch',
+    path: (f) => environmentPath(f),
+    body: () => ({ allow_client_traits: true }),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'delete an environment',
+    method: 'delete',
+    path: async (f) => `/api/v1/environments/${(await f.spareEnvironment()).api_key}/`,
+    expect: environmentAdmins(204),
+  },
+  {
+    name: 'clone an environment',
+    method: 'post',
+    path: (f) => environmentPath(f, 'clone/'),
+    body: () => ({ name: unique('clone') }),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'my environment permissions',
+    method: 'get',
+    path: (f) => environmentPath(f, 'my-permissions/'),
+    // Flagsmith answers a master API key with 400: the endpoint is about a person.
+    expect: { ...environmentAdmins(200), adminKey: 400 },
+  },
+  {
+    name: 'list server-side keys',
+    method: 'get',
+    path: (f) => environmentPath(f, 'api-keys/'),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'create a server-side key',
+    method: 'post',
+    path: (f) => environmentPath(f, 'api-keys/'),
+    body: () => ({ name: 'matrix key' }),
+    expect: environmentAdmins(201),
+  },
+  {
+    name: 'revoke a server-side key',
+    method: 'patch',
+    path: async (f) => environmentPath(f, `api-keys/${(await f.spareServerKey()).id}/`),
+    body: () => ({ active: false }),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'delete a server-side key',
+    method: 'delete',
+    path: async (f) => environmentPath(f, `api-keys/${(await f.spareServerKey()).id}/`),
+    expect: environmentAdmins(204),
+  },
+  {
+    name: 'list environment user permissions',
+    method: 'get',
+    path: (f) => environmentPath(f, 'user-permissions/'),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'grant a user environment permissions',
+    method: 'post',
+    path: (f) => environmentPath(f, 'user-permissions/'),
+    body: async (f) => ({ user: (await f.spareMember()).id, permissions: ['VIEW_ENVIRONMENT'] }),
+    expect: environmentAdmins(201),
+  },
+  {
+    name: 'list environment group permissions',
+    method: 'get',
+    path: (f) => environmentPath(f, 'user-group-permissions/'),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'grant a group environment permissions',
+    method: 'post',
+    path: (f) => environmentPath(f, 'user-group-permissions/'),
+    body: async (f) => ({ group: (await f.spareGroup()).id, permissions: ['VIEW_IDENTITIES'] }),
+    expect: environmentAdmins(201),
+  },
+  {
+    name: 'list identities',
+    method: 'get',
+    path: (f) => environmentPath(f, 'identities/'),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'create an identity',
+    method: 'post',
+    path: (f) => environmentPath(f, 'identities/'),
+    body: () => ({ identifier: unique('identity') }),
+    expect: environmentAdmins(201),
+  },
+];
+
+describe('access matrix: every organisation and environment endpoint × every kind of caller', () => {
   let t: TestApp;
   let f: Fixture;
   before(async () => {
     t = await createTestApp();
     const tenancy = await createTenancy(t);
+    const asAdmin = { Authorization: `Token ${tenancy.admin.token}` };
+    const asForeigner = { Authorization: `Token ${tenancy.foreigner.token}` };
+    const project = async (headers: Record<string, string>, organisation: number) =>
+      (
+        await request(t.app)
+          .post('/api/v1/projects/')
+          .set(headers)
+          .send({ name: unique('matrix project'), organisation })
+      ).body as { id: number };
+    const environment = async (headers: Record<string, string>, projectId: number) =>
+      (
+        await request(t.app)
+          .post('/api/v1/environments/')
+          .set(headers)
+          .send({ name: unique('matrix env'), project: projectId })
+      ).body as { id: number; api_key: string; name: string };
+    const homeProject = await project(asAdmin, tenancy.home.id);
+    const awayProject = await project(asForeigner, tenancy.away.id);
+    const homeEnvironment = await environment(asAdmin, homeProject.id);
+    const awayEnvironment = await environment(asForeigner, awayProject.id);
+    const homeMarkers = [homeEnvironment.api_key, homeEnvironment.name];
+    const awayMarkers = [awayEnvironment.api_key, awayEnvironment.name];
     f = {
       ...tenancy,
+      homeProject,
+      awayProject,
+      homeEnvironment,
+      awayEnvironment,
+      foreignMarkers: (caller) => [
+        ...tenancy.foreignMarkers(caller),
+        ...(caller === 'foreigner' ? homeMarkers : awayMarkers),
+        ...(caller === 'anonymous' ? homeMarkers : []),
+      ],
+      spareEnvironment: () => environment(asAdmin, homeProject.id),
+      async spareServerKey() {
+        const created = await request(t.app)
+          .post(`/api/v1/environments/${homeEnvironment.api_key}/api-keys/`)
+          .set(asAdmin)
+          .send({ name: unique('spare key') });
+        return { id: created.body.id as number };
+      },
       async spareOrganisation() {
         const created = await request(t.app)
           .post('/api/v1/organisations/')
@@ -308,7 +492,7 @@ describe('access matrix: every organisation endpoint × every kind of caller', (
   });
   after(() => t.close());
 
-  for (const row of accessMatrix) {
+  for (const row of [...accessMatrix, ...environmentMatrix]) {
     for (const caller of callers) {
       it(`${row.name}: ${caller} → ${row.expect[caller]}`, async () => {
         const path = await row.path(f, caller);
@@ -360,4 +544,267 @@ describe('access matrix: every organisation endpoint × every kind of caller', (
       }
     }
   });
+
+  it("answers another tenant's environment exactly like one that does not exist", async () => {
+    const paths = (key: string) =>
+      [
+        '',
+        'clone/',
+        'my-permissions/',
+        'api-keys/',
+        'user-permissions/',
+        'user-group-permissions/',
+        'identities/',
+      ].map((rest) => `/api/v1/environments/${key}/${rest}`);
+    const keys = [f.awayEnvironment.api_key, 'NoSuchEnvironmentKey00', 'x'.repeat(101), '%20'];
+    for (const [index, foreign] of paths(keys[0] as string).entries()) {
+      for (const key of keys) {
+        const path = paths(key)[index] as string;
+        const method = path.endsWith('/clone/') ? 'post' : 'get';
+        const answer = await request(t.app)
+          [method](path)
+          .set('Authorization', `Token ${f.admin.token}`)
+          .send({ name: 'x' });
+        assert.equal(answer.status, 404, `${foreign} as ${path}`);
+        assert.deepEqual(answer.body, { detail: 'Not found.' });
+      }
+    }
+  });
+});
+
+type Grantee = 'direct' | 'group';
+
+/**
+ * One environment endpoint as a member of the home organisation sees it, holding a given grant directly or
+ * through a group: `without` is the answer while they hold only `baseline` (what lets them find the
+ * environment at all, where one is needed), `with` once they also hold `grant`.
+ */
+interface PermissionRow {
+  readonly name: string;
+  readonly method: Method;
+  readonly path: (environmentKey: string) => string;
+  readonly body?: (projectId: number) => object;
+  readonly baseline: { readonly permissions: string[] } | undefined;
+  readonly grant: {
+    readonly level: 'environment' | 'project';
+    readonly permissions: string[];
+    readonly admin?: boolean;
+  };
+  readonly without: number;
+  readonly with: number;
+}
+
+const view = { permissions: ['VIEW_ENVIRONMENT'] };
+const onEnvironment = (permissions: string[], admin = false) => ({
+  level: 'environment' as const,
+  permissions,
+  admin,
+});
+const permissionMatrix: PermissionRow[] = [
+  {
+    name: 'retrieve with VIEW_ENVIRONMENT',
+    method: 'get',
+    path: (key) => `/api/v1/environments/${key}/`,
+    baseline: undefined,
+    grant: onEnvironment(['VIEW_ENVIRONMENT']),
+    without: 404,
+    with: 200,
+  },
+  {
+    name: 'retrieve as a project admin, without any environment grant',
+    method: 'get',
+    path: (key) => `/api/v1/environments/${key}/`,
+    baseline: undefined,
+    grant: { level: 'project', permissions: [], admin: true },
+    without: 404,
+    with: 200,
+  },
+  {
+    name: 'my-permissions with VIEW_ENVIRONMENT',
+    method: 'get',
+    path: (key) => `/api/v1/environments/${key}/my-permissions/`,
+    baseline: undefined,
+    grant: onEnvironment(['VIEW_ENVIRONMENT']),
+    without: 404,
+    with: 200,
+  },
+  {
+    name: 'list identities with VIEW_IDENTITIES',
+    method: 'get',
+    path: (key) => `/api/v1/environments/${key}/identities/`,
+    baseline: view,
+    grant: onEnvironment(['VIEW_IDENTITIES']),
+    without: 403,
+    with: 200,
+  },
+  {
+    name: 'create an identity with MANAGE_IDENTITIES',
+    method: 'post',
+    path: (key) => `/api/v1/environments/${key}/identities/`,
+    body: () => ({ identifier: unique('granted identity') }),
+    baseline: view,
+    grant: onEnvironment(['MANAGE_IDENTITIES']),
+    without: 403,
+    with: 201,
+  },
+  {
+    name: 'update as an environment admin',
+    method: 'patch',
+    path: (key) => `/api/v1/environments/${key}/`,
+    body: () => ({ hide_sensitive_data: false }),
+    baseline: view,
+    grant: onEnvironment([], true),
+    without: 403,
+    with: 200,
+  },
+  {
+    name: 'update as a project admin',
+    method: 'patch',
+    path: (key) => `/api/v1/environments/${key}/`,
+    body: () => ({ hide_sensitive_data: false }),
+    baseline: view,
+    grant: { level: 'project', permissions: [], admin: true },
+    without: 403,
+    with: 200,
+  },
+  {
+    name: 'UPDATE_FEATURE_STATE does not make an environment admin',
+    method: 'patch',
+    path: (key) => `/api/v1/environments/${key}/`,
+    body: () => ({}),
+    baseline: view,
+    grant: onEnvironment(['UPDATE_FEATURE_STATE', 'MANAGE_IDENTITIES', 'VIEW_IDENTITIES']),
+    without: 403,
+    with: 403,
+  },
+  {
+    name: 'list server-side keys as an environment admin',
+    method: 'get',
+    path: (key) => `/api/v1/environments/${key}/api-keys/`,
+    baseline: view,
+    grant: onEnvironment([], true),
+    without: 403,
+    with: 200,
+  },
+  {
+    name: 'list environment grants as an environment admin',
+    method: 'get',
+    path: (key) => `/api/v1/environments/${key}/user-permissions/`,
+    baseline: view,
+    grant: onEnvironment([], true),
+    without: 403,
+    with: 200,
+  },
+  {
+    name: "clone with the project's CREATE_ENVIRONMENT",
+    method: 'post',
+    path: (key) => `/api/v1/environments/${key}/clone/`,
+    body: () => ({ name: unique('granted clone') }),
+    baseline: view,
+    grant: { level: 'project', permissions: ['CREATE_ENVIRONMENT'] },
+    without: 403,
+    with: 200,
+  },
+  {
+    name: "create with the project's CREATE_ENVIRONMENT",
+    method: 'post',
+    path: () => '/api/v1/environments/',
+    body: (project) => ({ name: unique('granted env'), project }),
+    baseline: undefined,
+    grant: { level: 'project', permissions: ['CREATE_ENVIRONMENT'] },
+    without: 403,
+    with: 201,
+  },
+];
+
+describe('environment permissions matrix: each permission granted directly and through a group', () => {
+  let t: TestApp;
+  let tenancy: Tenancy;
+  let projectId: number;
+  let environmentKey: string;
+  const asAdmin = () => ({ Authorization: `Token ${tenancy.admin.token}` });
+
+  /** Grants `fields` on the project or the environment to `person`, directly or through a new group. */
+  const grantTo = async (
+    person: { id: number },
+    grantee: Grantee,
+    level: 'environment' | 'project',
+    fields: { permissions: string[]; admin?: boolean },
+  ) => {
+    const base =
+      level === 'project' ? `/api/v1/projects/${projectId}` : `/api/v1/environments/${environmentKey}`;
+    let response: request.Response;
+    if (grantee === 'direct') {
+      response = await request(t.app)
+        .post(`${base}/user-permissions/`)
+        .set(asAdmin())
+        .send({ user: person.id, ...fields });
+    } else {
+      const group = await request(t.app)
+        .post(`/api/v1/organisations/${tenancy.home.id}/groups/`)
+        .set(asAdmin())
+        .send({ name: unique('grant group') });
+      await request(t.app)
+        .post(`/api/v1/organisations/${tenancy.home.id}/groups/${group.body.id}/add-users/`)
+        .set(asAdmin())
+        .send({ user_ids: [person.id] });
+      response = await request(t.app)
+        .post(`${base}/user-group-permissions/`)
+        .set(asAdmin())
+        .send({ group: group.body.id, ...fields });
+    }
+    assert.equal(response.status, 201, response.text);
+  };
+
+  before(async () => {
+    t = await createTestApp();
+    tenancy = await createTenancy(t);
+    const project = await request(t.app)
+      .post('/api/v1/projects/')
+      .set(asAdmin())
+      .send({ name: unique('permission project'), organisation: tenancy.home.id });
+    projectId = project.body.id;
+    const environment = await request(t.app)
+      .post('/api/v1/environments/')
+      .set(asAdmin())
+      .send({ name: unique('permission env'), project: projectId });
+    environmentKey = environment.body.api_key;
+  });
+  after(() => t.close());
+
+  for (const row of permissionMatrix) {
+    for (const grantee of ['direct', 'group'] as const) {
+      it(`${row.name} (${grantee}): ${row.without} without, ${row.with} with`, async () => {
+        const call = async (person: { token: string }) => {
+          const pending = request(t.app)
+            [row.method](row.path(environmentKey))
+            .set('Authorization', `Token ${person.token}`);
+          return row.body ? await pending.send(row.body(projectId)) : await pending;
+        };
+        const member = async () => {
+          const person = await tenancy.person('grantee');
+          await joinAs(t, tenancy.admin, tenancy.home.id, person, 'USER');
+          return person;
+        };
+        // Both the baseline and the grant come the same way, so a group member is tested through groups alone.
+        const without = await member();
+        if (row.baseline) await grantTo(without, grantee, 'environment', row.baseline);
+        const refused = await call(without);
+        assert.equal(refused.status, row.without, `without: ${refused.text}`);
+
+        const granted = await member();
+        const admin = row.grant.admin ? { admin: true } : {};
+        if (row.grant.level === 'environment') {
+          // One grant per person and environment: the baseline and the grant together.
+          const permissions = [...(row.baseline?.permissions ?? []), ...row.grant.permissions];
+          await grantTo(granted, grantee, 'environment', { permissions, ...admin });
+        } else {
+          if (row.baseline) await grantTo(granted, grantee, 'environment', row.baseline);
+          await grantTo(granted, grantee, 'project', { permissions: row.grant.permissions, ...admin });
+        }
+        const allowed = await call(granted);
+        assert.equal(allowed.status, row.with, `with: ${allowed.text}`);
+      });
+    }
+  }
 });

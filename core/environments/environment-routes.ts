@@ -1,0 +1,276 @@
+import { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import { DomainError, domainErrors, ErrorCode } from '../errors/domain-error.js';
+import { route } from '../http/routes.js';
+import { fields, parseBody } from '../http/validation.js';
+import { idField, optionalDateTime } from '../organisations/organisation-fields.js';
+import { pathId, tenantPermissions } from '../organisations/organisation-policy.js';
+import { pageBody, pageRequest } from '../organisations/pagination.js';
+import { grantRoutes } from '../organisations/permission-grant-routes.js';
+import type { PermissionGrants } from '../organisations/permission-grants.js';
+import { type Tenant, tenantOf } from '../organisations/tenant.js';
+import type { ShownEnvironmentApiKey } from './environment-api-key-store.js';
+import type { EnvironmentModel, IdentityModel } from './environment-models.js';
+import { environmentKeysToWire, environmentPermissionKeys } from './environment-permission-keys.js';
+import { type EnvironmentPolicy, environmentRules as rules } from './environment-policy.js';
+import type { EnvironmentService } from './environment-service.js';
+
+const optionalText = (max: number) => fields.string({ max, allowBlank: true }).nullable().optional();
+const settings = {
+  description: optionalText(20_000),
+  api_key: fields.string({ max: 100 }).optional(),
+  allow_client_traits: fields.boolean().optional(),
+  banner_text: optionalText(255),
+  banner_colour: optionalText(7),
+  hide_disabled_flags: fields.boolean().nullable().optional(),
+  use_identity_composite_key_for_hashing: fields.boolean().optional(),
+  hide_sensitive_data: fields.boolean().optional(),
+  use_identity_overrides_in_local_eval: fields.boolean().optional(),
+};
+const name = fields.string({ max: 2000 });
+const createBody = z.object({ name, project: idField(), ...settings });
+const updateBody = z.object({ name, ...settings });
+const cloneBody = z.object({ name, clone_feature_states_async: fields.boolean().optional() });
+const apiKeyBody = z.object({
+  name: fields.string({ max: 100 }),
+  active: fields.boolean().optional(),
+  expires_at: optionalDateTime(),
+});
+const identityBody = z.object({ identifier: fields.string({ max: 2000 }) });
+
+/** EnvironmentSerializerWithMetadata; metadata fields are an enterprise feature, so always empty. */
+export function environmentToWire(environment: EnvironmentModel) {
+  return {
+    id: environment.id,
+    uuid: environment.uuid,
+    name: environment.name,
+    api_key: environment.api_key,
+    description: environment.description,
+    project: environment.project_id,
+    minimum_change_request_approvals: environment.minimum_change_request_approvals,
+    allow_client_traits: environment.allow_client_traits,
+    banner_text: environment.banner_text,
+    banner_colour: environment.banner_colour,
+    hide_disabled_flags: environment.hide_disabled_flags,
+    use_mv_v2_evaluation: environment.use_identity_composite_key_for_hashing,
+    use_identity_composite_key_for_hashing: environment.use_identity_composite_key_for_hashing,
+    hide_sensitive_data: environment.hide_sensitive_data,
+    use_v2_feature_versioning: environment.use_v2_feature_versioning,
+    use_identity_overrides_in_local_eval: environment.use_identity_overrides_in_local_eval,
+    is_creating: environment.is_creating,
+    metadata: [],
+  };
+}
+
+/** EnvironmentAPIKeySerializer. */
+function apiKeyToWire({ row, key }: ShownEnvironmentApiKey) {
+  return {
+    id: row.id,
+    key,
+    active: row.active,
+    created_at: row.created_at.toISOString(),
+    name: row.name,
+    expires_at: row.expires_at ? row.expires_at.toISOString() : null,
+  };
+}
+
+function identityToWire(identity: IdentityModel) {
+  return { id: identity.id, identifier: identity.identifier, environment: identity.environment_id };
+}
+
+type Defined<T> = { [K in keyof T]?: Exclude<T[K], undefined> };
+
+/** The fields the body carries (DRF leaves absent ones alone), without `project`, which is not a setting. */
+function defined<T extends object>(body: T): Defined<T> {
+  return Object.fromEntries(
+    Object.entries(body).filter(([key, value]) => value !== undefined && key !== 'project'),
+  ) as Defined<T>;
+}
+
+function keyIdOf(req: Request): number {
+  const id = pathId(req.params.keyId);
+  if (id === undefined) throw domainErrors.notFound();
+  return id;
+}
+
+/** `/api/v1/environments/…`: environments, their server-side keys, grants, identities and permissions. */
+export function environmentRoutes(deps: {
+  environments: EnvironmentService;
+  policy: EnvironmentPolicy;
+  grants: PermissionGrants;
+}): Router {
+  const { environments, policy, grants } = deps;
+  const router = Router();
+
+  route(router, '/', {
+    get: {
+      permission: tenantPermissions.tenant,
+      handle: async (req, res) => {
+        const page = pageRequest(req);
+        const raw = req.query.project;
+        const projectId = typeof raw === 'string' ? pathId(raw) : undefined;
+        const { count, rows } = await environments.list(tenantOf(req.principal) as Tenant, projectId, page);
+        res.json(pageBody(req, page, count, rows.map(environmentToWire)));
+      },
+    },
+    post: {
+      permission: tenantPermissions.tenant,
+      handle: async (req, res) => {
+        const body = parseBody(createBody, req.body);
+        const environment = await environments.create(tenantOf(req.principal) as Tenant, body.project, {
+          ...defined(body),
+          name: body.name,
+        });
+        res.status(201).json(environmentToWire(environment));
+      },
+    },
+  });
+
+  route(router, '/permissions/', {
+    get: {
+      permission: tenantPermissions.tenant,
+      handle: (_req, res) => void res.json(environmentKeysToWire()),
+    },
+  });
+
+  route(router, '/:apiKey/', {
+    get: {
+      permission: policy.permission(rules.granted('VIEW_ENVIRONMENT')),
+      handle: async (req, res) => {
+        const environment = await environments.view(policy.accessOf(req));
+        // Segment overrides arrive with the flags slice; until then an environment has none.
+        res.json({ ...environmentToWire(environment), total_segment_overrides: 0 });
+      },
+    },
+    put: {
+      permission: policy.permission(rules.admin),
+      handle: async (req, res) => {
+        const body = parseBody(updateBody, req.body);
+        const updated = await environments.update(policy.accessOf(req), {
+          ...defined(body),
+          name: body.name,
+        });
+        res.json(environmentToWire(updated));
+      },
+    },
+    patch: {
+      permission: policy.permission(rules.admin),
+      handle: async (req, res) => {
+        const body = parseBody(updateBody.partial(), req.body);
+        res.json(environmentToWire(await environments.update(policy.accessOf(req), defined(body))));
+      },
+    },
+    delete: {
+      permission: policy.permission(rules.admin),
+      handle: async (req, res) => {
+        await environments.delete(policy.accessOf(req));
+        res.status(204).end();
+      },
+    },
+  });
+
+  route(router, '/:apiKey/clone/', {
+    post: {
+      permission: policy.permission(rules.projectGranted('CREATE_ENVIRONMENT')),
+      handle: async (req, res) => {
+        const body = parseBody(cloneBody, req.body);
+        const clone = await environments.clone(policy.accessOf(req), body.name);
+        // CloneEnvironmentSerializer, answered with 200 as Flagsmith does.
+        res.json({ id: clone.id, name: clone.name, api_key: clone.api_key, project: clone.project_id });
+      },
+    },
+  });
+
+  route(router, '/:apiKey/my-permissions/', {
+    get: {
+      permission: policy.permission(rules.view),
+      handle: (req, res) => {
+        const access = policy.accessOf(req);
+        if (access.organisation.tenant.kind !== 'user')
+          throw new DomainError(
+            ErrorCode.userOnly,
+            'This endpoint can only be used with a user and not Master API Key',
+          );
+        const permissions = environmentPermissionKeys.map((p) => p.key).filter((key) => access.keys.has(key));
+        res.json({ permissions, admin: access.isAdmin, tag_based_permissions: [] });
+      },
+    },
+  });
+
+  // Flagsmith's EnvironmentAPIKeyViewSet: environment admins only, a plain array, no retrieve.
+  route(router, '/:apiKey/api-keys/', {
+    get: {
+      permission: policy.permission(rules.admin),
+      handle: async (req, res) =>
+        void res.json((await environments.listApiKeys(policy.accessOf(req))).map(apiKeyToWire)),
+    },
+    post: {
+      permission: policy.permission(rules.admin),
+      handle: async (req, res) => {
+        const body = parseBody(apiKeyBody, req.body);
+        const created = await environments.createApiKey(policy.accessOf(req), {
+          ...defined(body),
+          name: body.name,
+        });
+        res.status(201).json(apiKeyToWire(created));
+      },
+    },
+  });
+  const updateKey = (partial: boolean) => ({
+    permission: policy.permission(rules.admin),
+    handle: async (req: Request, res: Response) => {
+      const body = parseBody(partial ? apiKeyBody.partial() : apiKeyBody, req.body);
+      const updated = await environments.updateApiKey(policy.accessOf(req), keyIdOf(req), defined(body));
+      res.json(apiKeyToWire(updated));
+    },
+  });
+  route(router, '/:apiKey/api-keys/:keyId/', {
+    put: updateKey(false),
+    patch: updateKey(true),
+    delete: {
+      permission: policy.permission(rules.admin),
+      handle: async (req, res) => {
+        await environments.deleteApiKey(policy.accessOf(req), keyIdOf(req));
+        res.status(204).end();
+      },
+    },
+  });
+
+  // The minimal identities endpoint the dashboard's project creation needs; the flags slice completes it.
+  route(router, '/:apiKey/identities/', {
+    get: {
+      permission: policy.permission(rules.granted('VIEW_IDENTITIES')),
+      handle: async (req, res) => {
+        const page = pageRequest(req);
+        const search = typeof req.query.q === 'string' && req.query.q !== '' ? req.query.q : undefined;
+        const { count, rows } = await environments.listIdentities(policy.accessOf(req), page, search);
+        res.json(pageBody(req, page, count, rows.map(identityToWire)));
+      },
+    },
+    post: {
+      permission: policy.permission(rules.granted('MANAGE_IDENTITIES')),
+      handle: async (req, res) => {
+        const body = parseBody(identityBody, req.body);
+        const identity = await environments.createIdentity(policy.accessOf(req), body.identifier);
+        res.status(201).json(identityToWire(identity));
+      },
+    },
+  });
+
+  grantRoutes(router, {
+    prefix: '/:apiKey',
+    permission: policy.permission(rules.admin),
+    scopeOf: (req) => {
+      const access = policy.accessOf(req);
+      return {
+        tenant: access.organisation.tenant,
+        objectId: access.environmentId,
+        organisationId: access.organisation.organisationId,
+      };
+    },
+    grants,
+    supportsAdmin: true,
+  });
+
+  return router;
+}

@@ -1,0 +1,164 @@
+import type { Transactor } from '../data/unit-of-work.js';
+import { domainErrors, ValidationError } from '../errors/domain-error.js';
+import type { OrganisationPolicy } from '../organisations/organisation-policy.js';
+import type { PageRequest } from '../organisations/pagination.js';
+import { type Tenant, tenantOrganisationIds } from '../organisations/tenant.js';
+import type { EnvironmentApiKeyFields, EnvironmentApiKeyStore } from './environment-api-key-store.js';
+import type { EnvironmentModel } from './environment-models.js';
+import type { EnvironmentAccess, EnvironmentPolicy } from './environment-policy.js';
+import type { EnvironmentFields, EnvironmentStore } from './environment-store.js';
+import type { IdentityStore } from './identity-store.js';
+
+// Flagsmith's wording.
+const invalidProjectFilter = 'Invalid or missing value for project parameter.';
+const duplicateName = 'An environment with this name already exists.';
+const duplicateApiKey = 'environment with this api key already exists.';
+
+/** PostgreSQL's unique_violation, from either driver, raw or wrapped by objection. */
+function isUniqueViolation(error: unknown): boolean {
+  const { code, nativeError } = error as { code?: string; nativeError?: { code?: string } };
+  return code === '23505' || nativeError?.code === '23505';
+}
+
+/** Environments of projects, their server-side keys and (for now) their identities. */
+export class EnvironmentService {
+  constructor(
+    private readonly transactor: Transactor,
+    private readonly store: EnvironmentStore,
+    private readonly apiKeys: EnvironmentApiKeyStore,
+    private readonly identities: IdentityStore,
+    private readonly organisations: OrganisationPolicy,
+    private readonly policy: EnvironmentPolicy,
+  ) {}
+
+  /** A project of one of the tenant's organisations (another tenant's is the same as none at all). */
+  async #ownProject(scope = this.transactor.reads, tenant: Tenant, projectId: number | undefined) {
+    if (projectId === undefined) return undefined;
+    return (await scope
+      .knex('projects')
+      .where('id', projectId)
+      .whereIn('organisation_id', tenantOrganisationIds(scope.knex, tenant))
+      .first('id', 'organisation_id')) as { id: number; organisation_id: number } | undefined;
+  }
+
+  /** Flagsmith's list requires `?project=`: a missing, malformed or unknown project is a 400. */
+  async list(tenant: Tenant, projectId: number | undefined, page: PageRequest) {
+    const project = await this.#ownProject(this.transactor.reads, tenant, projectId);
+    if (!project) throw ValidationError.field('project', invalidProjectFilter);
+    return this.store.list(this.transactor.reads, tenant, project.id, page);
+  }
+
+  async view(access: EnvironmentAccess): Promise<EnvironmentModel> {
+    const environment = await this.store.find(
+      this.transactor.reads,
+      access.organisation.tenant,
+      access.environmentId,
+    );
+    if (!environment) throw domainErrors.notFound();
+    return environment;
+  }
+
+  /**
+   * Flagsmith's EnvironmentPermissions on create: the project's CREATE_ENVIRONMENT (its admins and the
+   * organisation's hold it). A project that is not the tenant's is DRF's unknown primary key, exactly like
+   * one that does not exist. A person who creates an environment becomes its admin, as in Flagsmith.
+   */
+  async create(tenant: Tenant, projectId: number, fields: EnvironmentFields): Promise<EnvironmentModel> {
+    return this.transactor.run(async (uow) => {
+      const project = await this.#ownProject(uow, tenant, projectId);
+      const organisation =
+        project && (await this.organisations.accessTo(tenant, project.organisation_id, uow));
+      if (!project || !organisation)
+        throw ValidationError.field('project', `Invalid pk "${projectId}" - object does not exist.`);
+      const standing = await this.policy.projectStanding(organisation, project.id, uow);
+      if (!standing.isAdmin && !standing.keys.has('CREATE_ENVIRONMENT'))
+        throw domainErrors.permissionDenied();
+      await this.#checkUnique(uow, project.id, fields);
+      const environment = await this.store.create(uow, project.id, fields);
+      if (tenant.kind === 'user') await this.store.grantAdmin(uow, environment.id, tenant.userId);
+      return environment;
+    });
+  }
+
+  async #checkUnique(
+    scope: Parameters<EnvironmentStore['nameTaken']>[0],
+    projectId: number,
+    fields: Partial<EnvironmentFields>,
+    exceptId?: number,
+  ) {
+    if (fields.name !== undefined && (await this.store.nameTaken(scope, projectId, fields.name, exceptId)))
+      throw ValidationError.nonField(duplicateName);
+    if (fields.api_key !== undefined && (await this.store.apiKeyTaken(scope, fields.api_key, exceptId)))
+      throw ValidationError.field('api_key', duplicateApiKey);
+  }
+
+  async update(access: EnvironmentAccess, patch: Partial<EnvironmentFields>): Promise<EnvironmentModel> {
+    const updated = await this.transactor.run(async (uow) => {
+      await this.#checkUnique(uow, access.projectId, patch, access.environmentId);
+      return this.store.update(uow, access.organisation.tenant, access.environmentId, patch);
+    });
+    if (!updated) throw domainErrors.notFound();
+    return updated;
+  }
+
+  async delete(access: EnvironmentAccess): Promise<void> {
+    const deleted = await this.transactor.run((uow) =>
+      this.store.delete(uow, access.organisation.tenant, access.environmentId),
+    );
+    if (!deleted) throw domainErrors.notFound();
+  }
+
+  /** Flagsmith's clone: no name check (its clone serializer has no unique validator); the cloner becomes admin. */
+  async clone(access: EnvironmentAccess, name: string): Promise<EnvironmentModel> {
+    const source = await this.view(access);
+    return this.transactor.run(async (uow) => {
+      const clone = await this.store.clone(uow, source, name);
+      const { tenant } = access.organisation;
+      if (tenant.kind === 'user') await this.store.grantAdmin(uow, clone.id, tenant.userId);
+      return clone;
+    });
+  }
+
+  listApiKeys(access: EnvironmentAccess) {
+    return this.apiKeys.list(this.transactor.reads, access.environmentId);
+  }
+
+  createApiKey(access: EnvironmentAccess, fields: EnvironmentApiKeyFields) {
+    return this.transactor.run((uow) => this.apiKeys.create(uow, access.environmentId, fields));
+  }
+
+  async updateApiKey(access: EnvironmentAccess, id: number, patch: Partial<EnvironmentApiKeyFields>) {
+    const updated = await this.transactor.run((uow) =>
+      this.apiKeys.update(uow, access.environmentId, id, patch),
+    );
+    if (!updated) throw domainErrors.notFound();
+    return updated;
+  }
+
+  async deleteApiKey(access: EnvironmentAccess, id: number): Promise<void> {
+    const deleted = await this.transactor.run((uow) => this.apiKeys.delete(uow, access.environmentId, id));
+    if (!deleted) throw domainErrors.notFound();
+  }
+
+  listIdentities(access: EnvironmentAccess, page: PageRequest, search?: string) {
+    return this.identities.list(this.transactor.reads, access.environmentId, page, search);
+  }
+
+  /** IdentitySerializer.save: an identifier already in the environment is a 400 on `identifier`. */
+  createIdentity(access: EnvironmentAccess, identifier: string) {
+    const duplicate = ValidationError.field(
+      'identifier',
+      `Identity with identifier '${identifier}' already exists in this environment`,
+    );
+    return this.transactor.run(async (uow) => {
+      if (await this.identities.exists(uow, access.environmentId, identifier)) throw duplicate;
+      try {
+        return await this.identities.create(uow, access.environmentId, identifier);
+      } catch (error) {
+        // A concurrent create slipped past the check: the unique index decides, as the same 400.
+        if (isUniqueViolation(error)) throw duplicate;
+        throw error;
+      }
+    });
+  }
+}

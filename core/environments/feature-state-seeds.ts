@@ -1,0 +1,136 @@
+import type { UnitOfWork } from '../data/unit-of-work.js';
+import { pythonInt } from '../evaluation/python-casts.js';
+
+/** Flagsmith's MAX_32_BIT_INTEGER: an initial value at or beyond it is a string, not an int. */
+const max32BitInteger = 2_147_483_647;
+
+export interface FeatureStateValueRow {
+  type: 'unicode' | 'int' | 'bool';
+  string_value: string | null;
+  integer_value: number | null;
+  boolean_value: boolean | null;
+}
+
+/**
+ * The value of a feature's new environment default, typed as Flagsmith's get_value_type sniffs an
+ * `initial_value`: a Python int within 32 bits, then "true"/"True"/"false"/"False", else a string; no
+ * value (or a project with `prevent_flag_defaults`) is an empty unicode value.
+ */
+export function initialFeatureStateValue(
+  initialValue: string | null,
+  preventDefaults: boolean,
+): FeatureStateValueRow {
+  const empty = { string_value: null, integer_value: null, boolean_value: null };
+  if (initialValue === null || preventDefaults) return { type: 'unicode', ...empty };
+  const integer = pythonInt(initialValue);
+  if (integer !== undefined && Math.abs(integer) < max32BitInteger)
+    return { type: 'int', ...empty, integer_value: integer };
+  if (['true', 'True', 'false', 'False'].includes(initialValue))
+    return { type: 'bool', ...empty, boolean_value: initialValue === 'true' || initialValue === 'True' };
+  return { type: 'unicode', ...empty, string_value: initialValue };
+}
+
+/**
+ * Flagsmith's create_initial_feature_states_for_environment: one environment default per feature of the
+ * project, enabled as the feature's `default_enabled` (never, under `prevent_flag_defaults`), each with its
+ * value row.
+ */
+export async function seedFeatureStates(
+  uow: UnitOfWork,
+  environmentId: number,
+  projectId: number,
+): Promise<void> {
+  const project = (await uow.knex('projects').where('id', projectId).first('prevent_flag_defaults')) as
+    | { prevent_flag_defaults: boolean }
+    | undefined;
+  const preventDefaults = project?.prevent_flag_defaults === true;
+  const features = (await uow
+    .knex('features')
+    .where('project_id', projectId)
+    .orderBy('id')
+    .select('id', 'default_enabled', 'initial_value')) as {
+    id: number;
+    default_enabled: boolean;
+    initial_value: string | null;
+  }[];
+  if (features.length === 0) return;
+  const states = (await uow
+    .knex('feature_states')
+    .insert(
+      features.map((feature) => ({
+        feature_id: feature.id,
+        environment_id: environmentId,
+        enabled: preventDefaults ? false : feature.default_enabled,
+        version: 1,
+      })),
+    )
+    .returning(['id', 'feature_id'])) as { id: number; feature_id: number }[];
+  const byFeature = new Map(features.map((feature) => [feature.id, feature]));
+  await uow.knex('feature_state_values').insert(
+    states.map((state) => ({
+      feature_state_id: state.id,
+      ...initialFeatureStateValue(byFeature.get(state.feature_id)?.initial_value ?? null, preventDefaults),
+    })),
+  );
+}
+
+/**
+ * Flagsmith's clone_environment_feature_states: the source's live environment defaults (identity overrides
+ * excluded, as Flagsmith filters `identity__isnull=True`), one per feature, copied with their values and
+ * live from now.
+ */
+export async function cloneFeatureStates(uow: UnitOfWork, sourceId: number, cloneId: number): Promise<void> {
+  const live = (await uow
+    .knex('feature_states')
+    .distinctOn('feature_id')
+    .where('environment_id', sourceId)
+    .whereNull('identity_id')
+    .whereNotNull('version')
+    .whereNotNull('live_from')
+    .where('live_from', '<=', uow.knex.fn.now())
+    .orderBy([
+      { column: 'feature_id' },
+      { column: 'version', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .select('id', 'feature_id', 'enabled', 'version')) as {
+    id: number;
+    feature_id: number;
+    enabled: boolean;
+    version: number;
+  }[];
+  if (live.length === 0) return;
+  const copies = (await uow
+    .knex('feature_states')
+    .insert(
+      live.map((state) => ({
+        feature_id: state.feature_id,
+        environment_id: cloneId,
+        enabled: state.enabled,
+        version: state.version,
+      })),
+    )
+    .returning(['id', 'feature_id'])) as { id: number; feature_id: number }[];
+  const values = (await uow
+    .knex('feature_state_values')
+    .whereIn(
+      'feature_state_id',
+      live.map((state) => state.id),
+    )
+    .select(
+      'feature_state_id',
+      'type',
+      'string_value',
+      'integer_value',
+      'boolean_value',
+    )) as (FeatureStateValueRow & {
+    feature_state_id: number;
+  })[];
+  const valueByState = new Map(values.map(({ feature_state_id, ...typed }) => [feature_state_id, typed]));
+  const sourceOf = new Map(live.map((state) => [state.feature_id, state.id]));
+  const rows = copies.map((copy) => ({
+    ...(valueByState.get(sourceOf.get(copy.feature_id) ?? -1) ?? initialFeatureStateValue(null, true)),
+    feature_state_id: copy.id,
+  }));
+  await uow.knex('feature_state_values').insert(rows);
+}
