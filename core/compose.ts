@@ -2,6 +2,7 @@ import type { Settings } from '../config/settings.js';
 import { type Database, type OpenDatabaseOptions, openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrator.js';
 import type { AppContext, Kernel } from './app-context.js';
+import { createAuditSlice } from './audit/audit-slice.js';
 import { AuthRegistry } from './auth/auth-registry.js';
 import { createCache } from './cache/cache.js';
 import { Transactor } from './data/unit-of-work.js';
@@ -57,10 +58,11 @@ export async function composeContext(settings: Settings, options: ComposeOptions
   };
 
   createHealthSlice(kernel);
+  const { auditLog } = createAuditSlice(kernel);
   const { users } = createUsersSlice(kernel);
   createInstanceSlice(kernel, { users, instance });
-  const { organisationPolicy } = createOrganisationsSlice(kernel, { users });
-  createProjectsSlice(kernel, { organisationPolicy });
+  const { organisationPolicy } = createOrganisationsSlice(kernel, { users, auditLog });
+  createProjectsSlice(kernel, { organisationPolicy, auditLog });
   return { ...kernel, users, instance };
 }
 

@@ -261,6 +261,7 @@ const accessMatrix: Row[] = [
     path: async (f) => `/api/v1/organisations/${f.home.id}/groups/${(await f.spareGroup()).id}/`,
     expect: admins(204),
   },
+  { name: 'read the audit log', method: 'get', path: () => '/api/v1/audit/', expect: everyone(200) },
   {
     name: 'join by an unknown invite',
     method: 'post',
