@@ -15,6 +15,8 @@ import { createOrganisationsSlice } from './organisations/organisations-slice.js
 import { createProjectsSlice } from './projects/projects-slice.js';
 import { RouteTable } from './route-table.js';
 import { createUsersSlice } from './users/users-slice.js';
+import type { WebhookDeliveryOptions } from './webhooks/webhook-worker.js';
+import { createWebhooksSlice } from './webhooks/webhooks-slice.js';
 
 export interface ComposeOptions {
   readonly logger?: Logger;
@@ -23,7 +25,12 @@ export interface ComposeOptions {
   readonly databaseOptions?: OpenDatabaseOptions;
   /** Skip migrations when the caller has already migrated (test templates). */
   readonly migrate?: boolean;
+  /** Webhook retry timings, or `start: false` to leave the outbox undelivered (tests). */
+  readonly webhookDelivery?: Partial<WebhookDeliveryOptions>;
 }
+
+/** What disposeContext must stop before the pool closes (background workers), per context. */
+const stopHooks = new WeakMap<AppContext, () => Promise<void>>();
 
 /** How long shutdown waits for event listeners still running (an email being sent) before closing the pool. */
 const listenerDrainMs = 5_000;
@@ -58,12 +65,21 @@ export async function composeContext(settings: Settings, options: ComposeOptions
   };
 
   createHealthSlice(kernel);
-  const { auditLog } = createAuditSlice(kernel);
+  const { auditLog, auditStore } = createAuditSlice(kernel);
   const { users } = createUsersSlice(kernel);
   createInstanceSlice(kernel, { users, instance });
   const { organisationPolicy } = createOrganisationsSlice(kernel, { users, auditLog });
-  createProjectsSlice(kernel, { organisationPolicy, auditLog });
-  return { ...kernel, users, instance };
+  const { projectPolicy } = createProjectsSlice(kernel, { organisationPolicy, auditLog });
+  const { stopWebhooks } = createWebhooksSlice(kernel, {
+    auditLog,
+    auditStore,
+    organisationPolicy,
+    projectPolicy,
+    delivery: options.webhookDelivery,
+  });
+  const context: AppContext = { ...kernel, users, instance };
+  stopHooks.set(context, stopWebhooks);
+  return context;
 }
 
 async function generatedSecretKey(transactor: Transactor, instance: InstanceStore, logger: Logger) {
@@ -78,6 +94,7 @@ async function generatedSecretKey(transactor: Transactor, instance: InstanceStor
 
 /** Releases what composeContext opened: listeners get a bounded time to finish, then the pool closes. */
 export async function disposeContext(ctx: AppContext): Promise<void> {
+  await stopHooks.get(ctx)?.();
   await ctx.events.drain(listenerDrainMs);
   ctx.cache.close();
   await ctx.database.close();

@@ -11,6 +11,9 @@ type Fixture = Tenancy & {
   spareGroup(): Promise<{ id: number }>;
   spareMember(): Promise<{ id: number }>;
   spareInvite(): Promise<{ id: number }>;
+  spareWebhook(): Promise<{ id: number }>;
+  /** An environment of a project of home (the environments slice adds its own rows; this one is inserted). */
+  environmentKey: string;
 };
 
 /**
@@ -263,6 +266,53 @@ const accessMatrix: Row[] = [
   },
   { name: 'read the audit log', method: 'get', path: () => '/api/v1/audit/', expect: everyone(200) },
   {
+    name: 'list organisation webhooks',
+    method: 'get',
+    path: (f) => `/api/v1/organisations/${f.home.id}/webhooks/`,
+    expect: admins(200),
+  },
+  {
+    name: 'create an organisation webhook',
+    method: 'post',
+    path: (f) => `/api/v1/organisations/${f.home.id}/webhooks/`,
+    // A public address, disabled so that nothing tries to reach it from the test.
+    body: () => ({ url: 'https://93.184.216.34/hook', enabled: false }),
+    expect: admins(201),
+  },
+  {
+    name: 'retrieve an organisation webhook',
+    method: 'get',
+    path: async (f) => `/api/v1/organisations/${f.home.id}/webhooks/${(await f.spareWebhook()).id}/`,
+    expect: admins(200),
+  },
+  {
+    name: 'update an organisation webhook',
+    method: 'patch',
+    path: async (f) => `/api/v1/organisations/${f.home.id}/webhooks/${(await f.spareWebhook()).id}/`,
+    body: () => ({ secret: 'changed' }),
+    expect: admins(200),
+  },
+  {
+    name: 'delete an organisation webhook',
+    method: 'delete',
+    path: async (f) => `/api/v1/organisations/${f.home.id}/webhooks/${(await f.spareWebhook()).id}/`,
+    expect: admins(204),
+  },
+  {
+    name: 'list environment webhooks',
+    method: 'get',
+    path: (f) => `/api/v1/environments/${f.environmentKey}/webhooks/`,
+    // Members without a grant on the project do not find its environments at all.
+    expect: { ...members(200), user: 404, userKey: 404 },
+  },
+  {
+    name: 'create an environment webhook',
+    method: 'post',
+    path: (f) => `/api/v1/environments/${f.environmentKey}/webhooks/`,
+    body: () => ({ url: 'https://93.184.216.34/flags', enabled: false }),
+    expect: { ...members(201), user: 404, userKey: 404 },
+  },
+  {
     name: 'join by an unknown invite',
     method: 'post',
     path: () => '/api/v1/users/join/unknown-hash/',
@@ -276,8 +326,24 @@ describe('access matrix: every organisation endpoint × every kind of caller', (
   before(async () => {
     t = await createTestApp();
     const tenancy = await createTenancy(t);
+    const project = await request(t.app)
+      .post('/api/v1/projects/')
+      .set('Authorization', `Token ${tenancy.admin.token}`)
+      .send({ name: unique('matrix project'), organisation: tenancy.home.id });
+    const environmentKey = unique('matrixenv');
+    await t.ctx.database
+      .knex('environments')
+      .insert({ name: 'Matrix', project_id: project.body.id, api_key: environmentKey });
     f = {
       ...tenancy,
+      environmentKey,
+      async spareWebhook() {
+        const created = await request(t.app)
+          .post(`/api/v1/organisations/${tenancy.home.id}/webhooks/`)
+          .set('Authorization', `Token ${tenancy.admin.token}`)
+          .send({ url: 'https://93.184.216.34/spare', enabled: false });
+        return { id: created.body.id as number };
+      },
       async spareOrganisation() {
         const created = await request(t.app)
           .post('/api/v1/organisations/')
@@ -341,6 +407,7 @@ describe('access matrix: every organisation endpoint × every kind of caller', (
       `/api/v1/organisations/${id}/my-permissions/`,
       `/api/v1/organisations/${id}/user-permissions/`,
       `/api/v1/organisations/${id}/user-group-permissions/`,
+      `/api/v1/organisations/${id}/webhooks/`,
     ];
     for (const [foreign, unknown, malformed, huge] of paths(f.away.id).map((path, index) => [
       path,
