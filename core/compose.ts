@@ -65,11 +65,12 @@ export async function composeContext(settings: Settings, options: ComposeOptions
   };
 
   createHealthSlice(kernel);
-  const { auditLog, auditStore } = createAuditSlice(kernel);
+  const { auditLog, auditStore, mountScopedRoutes } = createAuditSlice(kernel);
   const { users } = createUsersSlice(kernel);
   createInstanceSlice(kernel, { users, instance });
   const { organisationPolicy } = createOrganisationsSlice(kernel, { users, auditLog });
   const { projectPolicy } = createProjectsSlice(kernel, { organisationPolicy, auditLog });
+  mountScopedRoutes({ organisationPolicy, projectPolicy });
   const { stopWebhooks } = createWebhooksSlice(kernel, {
     auditLog,
     auditStore,

@@ -3,9 +3,15 @@ import { Router } from 'express';
 import type { DataScope } from '../data/unit-of-work.js';
 import { domainErrors, ValidationError } from '../errors/domain-error.js';
 import { route } from '../http/routes.js';
-import { pathId, tenantPermissions } from '../organisations/organisation-policy.js';
+import {
+  type OrganisationPolicy,
+  organisationRules,
+  pathId,
+  tenantPermissions,
+} from '../organisations/organisation-policy.js';
 import { pageBody, pageRequest } from '../organisations/pagination.js';
 import { type Tenant, tenantOf } from '../organisations/tenant.js';
+import { type ProjectPolicy, projectRules } from '../projects/project-policy.js';
 import { auditToWire } from './audit-serializer.js';
 import type { AuditFilter, AuditStore } from './audit-store.js';
 
@@ -50,21 +56,30 @@ function auditFilter(req: Request): AuditFilter {
   };
 }
 
+interface AuditRouteDeps {
+  readonly store: AuditStore;
+  readonly reads: DataScope;
+}
+
+/** One page of entries, newest first, within what the tenant may read and what `scope` narrows it to. */
+async function listed(deps: AuditRouteDeps, req: Request, scope: Partial<AuditFilter> = {}) {
+  const tenant = tenantOf(req.principal) as Tenant;
+  const filter = { ...auditFilter(req), ...scope };
+  const page = pageRequest(req);
+  const { count, records } = await deps.store.list(deps.reads, tenant, filter, page);
+  const views = await deps.store.views(deps.reads, records);
+  return pageBody(req, page, count, views.map(auditToWire));
+}
+
 /** `/api/v1/audit/`: the audit log of the caller's organisations, newest first. */
-export function auditRoutes({ store, reads }: { store: AuditStore; reads: DataScope }): Router {
+export function auditRoutes(deps: AuditRouteDeps): Router {
+  const { store, reads } = deps;
   const router = Router();
 
   route(router, '/', {
     get: {
       permission: tenantPermissions.tenant,
-      handle: async (req, res) => {
-        const tenant = tenantOf(req.principal) as Tenant;
-        const filter = auditFilter(req);
-        const page = pageRequest(req);
-        const { count, records } = await store.list(reads, tenant, filter, page);
-        const views = await store.views(reads, records);
-        res.json(pageBody(req, page, count, views.map(auditToWire)));
-      },
+      handle: async (req, res) => void res.json(await listed(deps, req)),
     },
   });
 
@@ -83,4 +98,35 @@ export function auditRoutes({ store, reads }: { store: AuditStore; reads: DataSc
   });
 
   return router;
+}
+
+/**
+ * `/organisations/{id}/audit/` (OrganisationAuditLogPermissions: the organisation's admins) and
+ * `/projects/{id}/audit/` (ProjectAuditLogPermissions: VIEW_AUDIT_LOG on the project), which Flagsmith's
+ * dashboard reads for a project's audit log page.
+ */
+export function scopedAuditRoutes(
+  deps: AuditRouteDeps & { organisationPolicy: OrganisationPolicy; projectPolicy: ProjectPolicy },
+) {
+  const organisations = Router();
+  route(organisations, '/:organisationId/audit/', {
+    get: {
+      permission: deps.organisationPolicy.permission(organisationRules.admin),
+      handle: async (req, res) => {
+        const { organisationId } = deps.organisationPolicy.accessOf(req);
+        res.json(await listed(deps, req, { organisationId }));
+      },
+    },
+  });
+  const projects = Router();
+  route(projects, '/:projectId/audit/', {
+    get: {
+      permission: deps.projectPolicy.permission(projectRules.granted('VIEW_AUDIT_LOG')),
+      handle: async (req, res) => {
+        const { projectId } = deps.projectPolicy.accessOf(req);
+        res.json(await listed(deps, req, { projectId }));
+      },
+    },
+  });
+  return { organisations, projects };
 }

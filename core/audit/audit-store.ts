@@ -5,6 +5,7 @@ import { type Tenant, tenantOrganisationIds } from '../organisations/tenant.js';
 import type { AuditRecord } from './audit-log.js';
 
 export interface AuditFilter {
+  readonly organisationId?: number | undefined;
   readonly projectId?: number | undefined;
   readonly environmentIds?: readonly number[] | undefined;
   readonly isSystemEvent?: boolean | undefined;
@@ -84,6 +85,7 @@ export class AuditStore {
     page: PageRequest,
   ): Promise<{ count: number; records: AuditRecord[] }> {
     const query = scope.knex('audit_logs').where(readable(scope.knex, tenant));
+    if (filter.organisationId !== undefined) query.where('audit_logs.organisation_id', filter.organisationId);
     if (filter.projectId !== undefined) query.where('audit_logs.project_id', filter.projectId);
     if (filter.environmentIds && filter.environmentIds.length > 0)
       query.whereIn('audit_logs.environment_id', filter.environmentIds);

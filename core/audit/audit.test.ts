@@ -418,6 +418,32 @@ describe('audit log', () => {
     assert.equal((await api().get('/api/v1/audit/').set('Authorization', '')).status, 401);
   });
 
+  it('answers the organisation and project audit logs Flagsmith’s dashboard reads, for those allowed', async () => {
+    const project = await api()
+      .post('/api/v1/projects/')
+      .set(as(f.admin))
+      .send({ name: 'Dashboard', organisation: f.home.id });
+    const organisationLog = await api().get(`/api/v1/organisations/${f.home.id}/audit/`).set(as(f.admin));
+    assert.equal(organisationLog.status, 200);
+    assert.equal(organisationLog.body.results[0].log, 'New Project created: Dashboard');
+    assert.ok(!organisationLog.text.includes(f.away.name));
+    assert.equal((await api().get(`/api/v1/organisations/${f.home.id}/audit/`).set(as(f.user))).status, 403);
+    assert.equal((await api().get(`/api/v1/organisations/${f.away.id}/audit/`).set(as(f.admin))).status, 404);
+
+    const projectLog = await api().get(`/api/v1/projects/${project.body.id}/audit/`).set(as(f.admin));
+    assert.deepEqual(
+      (projectLog.body.results as Entry[]).map((entry) => entry.log),
+      ['New Project created: Dashboard'],
+    );
+    assert.equal((await api().get(`/api/v1/projects/${project.body.id}/audit/`).set(as(f.user))).status, 404);
+    await api()
+      .post(`/api/v1/projects/${project.body.id}/user-permissions/`)
+      .set(as(f.admin))
+      .send({ user: f.user.id, permissions: ['VIEW_PROJECT'] })
+      .then(expectStatus(201));
+    assert.equal((await api().get(`/api/v1/projects/${project.body.id}/audit/`).set(as(f.user))).status, 403);
+  });
+
   it('pages and validates its filters as DRF does', async () => {
     const first = await api().get('/api/v1/audit/?page_size=2').set(as(f.admin));
     assert.equal(first.body.results.length, 2);

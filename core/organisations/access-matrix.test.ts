@@ -14,6 +14,7 @@ type Fixture = Tenancy & {
   spareWebhook(): Promise<{ id: number }>;
   /** An environment of a project of home (the environments slice adds its own rows; this one is inserted). */
   environmentKey: string;
+  projectId: number;
 };
 
 /**
@@ -266,6 +267,18 @@ const accessMatrix: Row[] = [
   },
   { name: 'read the audit log', method: 'get', path: () => '/api/v1/audit/', expect: everyone(200) },
   {
+    name: "read an organisation's audit log",
+    method: 'get',
+    path: (f) => `/api/v1/organisations/${f.home.id}/audit/`,
+    expect: admins(200),
+  },
+  {
+    name: "read a project's audit log",
+    method: 'get',
+    path: (f) => `/api/v1/projects/${f.projectId}/audit/`,
+    expect: { ...members(200), user: 404, userKey: 404 },
+  },
+  {
     name: 'list organisation webhooks',
     method: 'get',
     path: (f) => `/api/v1/organisations/${f.home.id}/webhooks/`,
@@ -337,6 +350,7 @@ describe('access matrix: every organisation endpoint × every kind of caller', (
     f = {
       ...tenancy,
       environmentKey,
+      projectId: project.body.id,
       async spareWebhook() {
         const created = await request(t.app)
           .post(`/api/v1/organisations/${tenancy.home.id}/webhooks/`)
