@@ -165,7 +165,8 @@ describe('webhooks', () => {
     });
     assert.match(retried.last_error, /no answer within 400 ms/);
     assert.equal(retried.status, 'pending');
-    await receiver.next('/hang');
+    // Claimed again once its backoff ran out: a second attempt.
+    await eventually(async () => ((await outboxRows(webhook.id))[0]?.attempts ?? 0) >= 2);
     await api()
       .patch(`/api/v1/organisations/${organisationId}/webhooks/${webhook.id}/`)
       .set(as(admin))
@@ -220,9 +221,10 @@ describe('webhooks', () => {
     crashed.ctx.cache.close();
     const restarted = await compose(database);
     try {
-      const logs = [await receiver.next('/restart'), await receiver.next('/restart')].map(
-        (r) => JSON.parse(r.body).data.log,
-      );
+      const logs = [await receiver.next('/restart'), await receiver.next('/restart')]
+        .map((received) => JSON.parse(received.body).data)
+        .sort((a, b) => a.id - b.id)
+        .map((data) => data.log);
       assert.deepEqual(logs, ['New Organisation Webhook created', 'New Group created: Left over']);
       await eventually(async () =>
         (await database.knex('webhook_deliveries').where({ webhook_id: created.body.id })).every(
