@@ -19,6 +19,8 @@ export interface WebhookDeliveryOptions {
   readonly batchSize: number;
   /** The longest sleep between looks at the outbox, for rows another process wrote. */
   readonly pollMs: number;
+  /** How long finished rows (delivered, failed, dropped) stay in the outbox for inspection. */
+  readonly retentionMs: number;
   /** False leaves the outbox alone (a process that only serves, or a test simulating a crash). */
   readonly start: boolean;
 }
@@ -31,6 +33,7 @@ export const defaultDeliveryOptions: Omit<WebhookDeliveryOptions, 'allowPrivateT
   leaseMs: 60_000,
   batchSize: 10,
   pollMs: 30_000,
+  retentionMs: 7 * 24 * 60 * 60_000,
   start: true,
 };
 
@@ -59,6 +62,7 @@ export class WebhookWorker {
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
+  #purgedAt = 0;
   readonly #inFlight = new Set<AbortController>();
 
   constructor(
@@ -108,6 +112,7 @@ export class WebhookWorker {
         if (claimed.length > 0) await Promise.all(claimed.map((row) => this.#deliver(row)));
         if (this.#stopped || claimed.length < this.options.batchSize) break;
       }
+      if (!this.#stopped) await this.#purge();
       if (!this.#stopped) await this.#scheduleNext();
     } catch (error) {
       // The database is away (or closing): look again later rather than give up on the outbox.
@@ -193,6 +198,20 @@ export class WebhookWorker {
         last_error: error?.slice(0, 1000) ?? null,
         delivered_at: status === 'delivered' ? this.knex.fn.now() : null,
       });
+  }
+
+  /** At most hourly: finished rows older than the retention go, so that the outbox does not grow forever. */
+  async #purge(): Promise<void> {
+    if (Date.now() - this.#purgedAt < 60 * 60_000) return;
+    this.#purgedAt = Date.now();
+    await this.knex('webhook_deliveries')
+      .whereNot('status', 'pending')
+      .where(
+        'created_at',
+        '<',
+        this.knex.raw(`now() - (? * interval '1 millisecond')`, [this.options.retentionMs]),
+      )
+      .delete();
   }
 
   /** Sleeps until the next pending row comes due, or `pollMs`, whichever is sooner. */

@@ -236,6 +236,47 @@ describe('webhooks', () => {
     }
   });
 
+  it('clears finished rows from the outbox once they are past the retention', async () => {
+    const database = await createTestDatabase();
+    await database.knex('webhook_deliveries').insert([
+      {
+        webhook_kind: 'organisation',
+        webhook_id: 1,
+        event_type: 'AUDIT_LOG_CREATED',
+        body: '{}',
+        status: 'delivered',
+      },
+      {
+        webhook_kind: 'organisation',
+        webhook_id: 1,
+        event_type: 'AUDIT_LOG_CREATED',
+        body: '{}',
+        status: 'failed',
+      },
+      {
+        webhook_kind: 'organisation',
+        webhook_id: 1,
+        event_type: 'AUDIT_LOG_CREATED',
+        body: '{}',
+        status: 'pending',
+        next_attempt_at: database.knex.raw(`now() + interval '1 day'`),
+      },
+    ]);
+    await database
+      .knex('webhook_deliveries')
+      .update({ created_at: database.knex.raw(`now() - interval '2 days'`) });
+    const { ctx: purging } = await compose(database, { retentionMs: 24 * 60 * 60_000 });
+    try {
+      const left = await eventually(async () => {
+        const rows = await database.knex('webhook_deliveries').select('status');
+        return rows.length === 1 && rows;
+      });
+      assert.deepEqual(left, [{ status: 'pending' }]);
+    } finally {
+      await disposeContext(purging);
+    }
+  });
+
   it('stops at shutdown without waiting out a hanging receiver, handing the row back unspent', async () => {
     const database = await createTestDatabase();
     const running = await compose(database, { timeoutMs: 60_000 });
