@@ -51,6 +51,8 @@ export interface Settings {
   readonly csrfTrustedOrigins: readonly string[];
   /** Origins whose pages may call the API from a browser; `*` (the default) for all, as Flagsmith allows. */
   readonly corsAllowedOrigins: readonly string[];
+  /** Let webhooks call loopback and private addresses (refused by default: an admin-chosen URL is an SSRF vector). */
+  readonly webhookAllowPrivateTargets: boolean;
   readonly axes: {
     readonly onlyUserFailures: boolean;
     readonly failureLimit: number;
@@ -261,6 +263,7 @@ export function loadSettings(env: Environment, cwd: string = process.cwd()): Set
     allowedHosts: parse(env, envTypes.list, ['*'], 'DJANGO_ALLOWED_HOSTS'),
     csrfTrustedOrigins: parse(env, envTypes.originList, [], 'DJANGO_CSRF_TRUSTED_ORIGINS'),
     corsAllowedOrigins: parse(env, envTypes.corsOriginList, ['*'], 'CORS_ALLOWED_ORIGINS'),
+    webhookAllowPrivateTargets: parse(env, envTypes.boolean, false, 'WEBHOOK_ALLOW_PRIVATE_TARGETS'),
     axes: {
       onlyUserFailures: parse(env, envTypes.boolean, true, 'AXES_ONLY_USER_FAILURES'),
       failureLimit: parse(env, envTypes.count(1), 10, 'AXES_FAILURE_LIMIT'),

@@ -2,6 +2,7 @@ import type { Settings } from '../config/settings.js';
 import { type Database, type OpenDatabaseOptions, openDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrator.js';
 import type { AppContext, Kernel } from './app-context.js';
+import { createAuditSlice } from './audit/audit-slice.js';
 import { AuthRegistry } from './auth/auth-registry.js';
 import { createCache } from './cache/cache.js';
 import { Transactor } from './data/unit-of-work.js';
@@ -15,6 +16,8 @@ import { createOrganisationsSlice } from './organisations/organisations-slice.js
 import { createProjectsSlice } from './projects/projects-slice.js';
 import { RouteTable } from './route-table.js';
 import { createUsersSlice } from './users/users-slice.js';
+import type { WebhookDeliveryOptions } from './webhooks/webhook-worker.js';
+import { createWebhooksSlice } from './webhooks/webhooks-slice.js';
 
 export interface ComposeOptions {
   readonly logger?: Logger;
@@ -23,7 +26,12 @@ export interface ComposeOptions {
   readonly databaseOptions?: OpenDatabaseOptions;
   /** Skip migrations when the caller has already migrated (test templates). */
   readonly migrate?: boolean;
+  /** Webhook retry timings, or `start: false` to leave the outbox undelivered (tests). */
+  readonly webhookDelivery?: Partial<WebhookDeliveryOptions>;
 }
+
+/** What disposeContext must stop before the pool closes (background workers), per context. */
+const stopHooks = new WeakMap<AppContext, () => Promise<void>>();
 
 /** How long shutdown waits for event listeners still running (an email being sent) before closing the pool. */
 const listenerDrainMs = 5_000;
@@ -58,12 +66,24 @@ export async function composeContext(settings: Settings, options: ComposeOptions
   };
 
   createHealthSlice(kernel);
+  const { auditLog, auditStore, mountScopedRoutes } = createAuditSlice(kernel);
   const { users } = createUsersSlice(kernel);
   createInstanceSlice(kernel, { users, instance });
-  const { organisationPolicy } = createOrganisationsSlice(kernel, { users });
-  createProjectsSlice(kernel, { organisationPolicy });
-  createEnvironmentsSlice(kernel, { organisationPolicy });
-  return { ...kernel, users, instance };
+  const { organisationPolicy } = createOrganisationsSlice(kernel, { users, auditLog });
+  const { projectPolicy } = createProjectsSlice(kernel, { organisationPolicy, auditLog });
+  const { environmentPolicy } = createEnvironmentsSlice(kernel, { organisationPolicy, auditLog });
+  mountScopedRoutes({ organisationPolicy, projectPolicy });
+  const { stopWebhooks } = createWebhooksSlice(kernel, {
+    auditLog,
+    auditStore,
+    organisationPolicy,
+    projectPolicy,
+    environmentPolicy,
+    delivery: options.webhookDelivery,
+  });
+  const context: AppContext = { ...kernel, users, instance };
+  stopHooks.set(context, stopWebhooks);
+  return context;
 }
 
 async function generatedSecretKey(transactor: Transactor, instance: InstanceStore, logger: Logger) {
@@ -78,6 +98,7 @@ async function generatedSecretKey(transactor: Transactor, instance: InstanceStor
 
 /** Releases what composeContext opened: listeners get a bounded time to finish, then the pool closes. */
 export async function disposeContext(ctx: AppContext): Promise<void> {
+  await stopHooks.get(ctx)?.();
   await ctx.events.drain(listenerDrainMs);
   ctx.cache.close();
   await ctx.database.close();

@@ -1,4 +1,5 @@
-import type { Transactor } from '../data/unit-of-work.js';
+import type { AuditLog, RelatedObjectType } from '../audit/audit-log.js';
+import type { Transactor, UnitOfWork } from '../data/unit-of-work.js';
 import { domainErrors, ValidationError } from '../errors/domain-error.js';
 import type { OrganisationPolicy } from '../organisations/organisation-policy.js';
 import type { PageRequest } from '../organisations/pagination.js';
@@ -29,7 +30,35 @@ export class EnvironmentService {
     private readonly identities: IdentityStore,
     private readonly organisations: OrganisationPolicy,
     private readonly policy: EnvironmentPolicy,
+    private readonly audit: AuditLog,
   ) {}
+
+  /** An audit entry for a change to an environment or something in it, in the change's own transaction. */
+  #record(
+    uow: UnitOfWork,
+    where: { organisationId: number; projectId: number; environmentId: number; actor: Tenant },
+    what: { type: RelatedObjectType; id: number; uuid?: string; log: string },
+  ) {
+    return this.audit.record(uow, {
+      organisationId: where.organisationId,
+      projectId: where.projectId,
+      environmentId: where.environmentId,
+      actor: where.actor,
+      relatedObjectType: what.type,
+      relatedObjectId: what.id,
+      ...(what.uuid === undefined ? {} : { relatedObjectUuid: what.uuid }),
+      log: what.log,
+    });
+  }
+
+  #where(access: EnvironmentAccess) {
+    return {
+      organisationId: access.organisation.organisationId,
+      projectId: access.projectId,
+      environmentId: access.environmentId,
+      actor: access.organisation.tenant,
+    };
+  }
 
   /** A project of one of the tenant's organisations (another tenant's is the same as none at all). */
   async #ownProject(scope = this.transactor.reads, tenant: Tenant, projectId: number | undefined) {
@@ -76,6 +105,21 @@ export class EnvironmentService {
       await this.#checkUnique(uow, project.id, fields);
       const environment = await this.store.create(uow, project.id, fields);
       if (tenant.kind === 'user') await this.store.grantAdmin(uow, environment.id, tenant.userId);
+      await this.#record(
+        uow,
+        {
+          organisationId: project.organisation_id,
+          projectId: project.id,
+          environmentId: environment.id,
+          actor: tenant,
+        },
+        {
+          type: 'ENVIRONMENT',
+          id: environment.id,
+          uuid: environment.uuid,
+          log: `New Environment created: ${environment.name}`,
+        },
+      );
       return environment;
     });
   }
@@ -95,16 +139,38 @@ export class EnvironmentService {
   async update(access: EnvironmentAccess, patch: Partial<EnvironmentFields>): Promise<EnvironmentModel> {
     const updated = await this.transactor.run(async (uow) => {
       await this.#checkUnique(uow, access.projectId, patch, access.environmentId);
-      return this.store.update(uow, access.organisation.tenant, access.environmentId, patch);
+      const environment = await this.store.update(
+        uow,
+        access.organisation.tenant,
+        access.environmentId,
+        patch,
+      );
+      if (environment) {
+        await this.#record(uow, this.#where(access), {
+          type: 'ENVIRONMENT',
+          id: environment.id,
+          uuid: environment.uuid,
+          log: `Environment updated: ${environment.name}`,
+        });
+      }
+      return environment;
     });
     if (!updated) throw domainErrors.notFound();
     return updated;
   }
 
   async delete(access: EnvironmentAccess): Promise<void> {
-    const deleted = await this.transactor.run((uow) =>
-      this.store.delete(uow, access.organisation.tenant, access.environmentId),
-    );
+    const environment = await this.view(access);
+    const deleted = await this.transactor.run(async (uow) => {
+      if (!(await this.store.delete(uow, access.organisation.tenant, access.environmentId))) return false;
+      await this.#record(uow, this.#where(access), {
+        type: 'ENVIRONMENT',
+        id: environment.id,
+        uuid: environment.uuid,
+        log: `Environment deleted: ${environment.name}`,
+      });
+      return true;
+    });
     if (!deleted) throw domainErrors.notFound();
   }
 
@@ -115,6 +181,16 @@ export class EnvironmentService {
       const clone = await this.store.clone(uow, source, name);
       const { tenant } = access.organisation;
       if (tenant.kind === 'user') await this.store.grantAdmin(uow, clone.id, tenant.userId);
+      await this.#record(
+        uow,
+        { ...this.#where(access), environmentId: clone.id },
+        {
+          type: 'ENVIRONMENT',
+          id: clone.id,
+          uuid: clone.uuid,
+          log: `New Environment created: ${clone.name} (cloned from ${source.name})`,
+        },
+      );
       return clone;
     });
   }
@@ -124,19 +200,43 @@ export class EnvironmentService {
   }
 
   createApiKey(access: EnvironmentAccess, fields: EnvironmentApiKeyFields) {
-    return this.transactor.run((uow) => this.apiKeys.create(uow, access.environmentId, fields));
+    return this.transactor.run(async (uow) => {
+      const created = await this.apiKeys.create(uow, access.environmentId, fields);
+      await this.#record(uow, this.#where(access), {
+        type: 'SERVER_API_KEY',
+        id: created.row.id,
+        log: `New server-side key created: ${created.row.name}`,
+      });
+      return created;
+    });
   }
 
   async updateApiKey(access: EnvironmentAccess, id: number, patch: Partial<EnvironmentApiKeyFields>) {
-    const updated = await this.transactor.run((uow) =>
-      this.apiKeys.update(uow, access.environmentId, id, patch),
-    );
+    const updated = await this.transactor.run(async (uow) => {
+      const shown = await this.apiKeys.update(uow, access.environmentId, id, patch);
+      if (shown) {
+        await this.#record(uow, this.#where(access), {
+          type: 'SERVER_API_KEY',
+          id,
+          log: `${patch.active === false ? 'Server-side key revoked' : 'Server-side key updated'}: ${shown.row.name}`,
+        });
+      }
+      return shown;
+    });
     if (!updated) throw domainErrors.notFound();
     return updated;
   }
 
   async deleteApiKey(access: EnvironmentAccess, id: number): Promise<void> {
-    const deleted = await this.transactor.run((uow) => this.apiKeys.delete(uow, access.environmentId, id));
+    const deleted = await this.transactor.run(async (uow) => {
+      if (!(await this.apiKeys.delete(uow, access.environmentId, id))) return false;
+      await this.#record(uow, this.#where(access), {
+        type: 'SERVER_API_KEY',
+        id,
+        log: 'Server-side key deleted',
+      });
+      return true;
+    });
     if (!deleted) throw domainErrors.notFound();
   }
 

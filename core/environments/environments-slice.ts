@@ -1,4 +1,5 @@
 import type { Kernel } from '../app-context.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { OrganisationPolicy } from '../organisations/organisation-policy.js';
 import { PermissionGrants } from '../organisations/permission-grants.js';
 import { EnvironmentApiKeyStore } from './environment-api-key-store.js';
@@ -14,7 +15,10 @@ import { KeySealer } from './key-sealer.js';
  * (for slices with environment-scoped routes) and the store, whose `resolveEnvironmentKey` the SDK lane
  * uses to turn an `X-Environment-Key` into an environment.
  */
-export function createEnvironmentsSlice(kernel: Kernel, deps: { organisationPolicy: OrganisationPolicy }) {
+export function createEnvironmentsSlice(
+  kernel: Kernel,
+  deps: { organisationPolicy: OrganisationPolicy; auditLog: AuditLog },
+) {
   const { transactor, routes, secretKey } = kernel;
   const policy = new EnvironmentPolicy(deps.organisationPolicy, transactor.reads);
   const store = new EnvironmentStore(policy);
@@ -25,8 +29,9 @@ export function createEnvironmentsSlice(kernel: Kernel, deps: { organisationPoli
     new IdentityStore(),
     deps.organisationPolicy,
     policy,
+    deps.auditLog,
   );
-  const grants = new PermissionGrants(environmentGrantLevel, transactor);
+  const grants = new PermissionGrants(environmentGrantLevel, transactor, deps.auditLog);
   routes.mount('environments', 'api', '/environments', environmentRoutes({ environments, policy, grants }));
   return { environments, environmentPolicy: policy, environmentStore: store };
 }

@@ -18,6 +18,10 @@ type Fixture = Tenancy & {
   spareEnvironment(): Promise<{ api_key: string }>;
   spareServerKey(): Promise<{ id: number }>;
   spareInvite(): Promise<{ id: number }>;
+  spareWebhook(): Promise<{ id: number }>;
+  /** An environment of a project of home (the environments slice adds its own rows; this one is inserted). */
+  environmentKey: string;
+  projectId: number;
 };
 
 /**
@@ -268,6 +272,66 @@ const accessMatrix: Row[] = [
     path: async (f) => `/api/v1/organisations/${f.home.id}/groups/${(await f.spareGroup()).id}/`,
     expect: admins(204),
   },
+  { name: 'read the audit log', method: 'get', path: () => '/api/v1/audit/', expect: everyone(200) },
+  {
+    name: "read an organisation's audit log",
+    method: 'get',
+    path: (f) => `/api/v1/organisations/${f.home.id}/audit/`,
+    expect: admins(200),
+  },
+  {
+    name: "read a project's audit log",
+    method: 'get',
+    path: (f) => `/api/v1/projects/${f.projectId}/audit/`,
+    expect: { ...members(200), user: 404, userKey: 404 },
+  },
+  {
+    name: 'list organisation webhooks',
+    method: 'get',
+    path: (f) => `/api/v1/organisations/${f.home.id}/webhooks/`,
+    expect: admins(200),
+  },
+  {
+    name: 'create an organisation webhook',
+    method: 'post',
+    path: (f) => `/api/v1/organisations/${f.home.id}/webhooks/`,
+    // A public address, disabled so that nothing tries to reach it from the test.
+    body: () => ({ url: 'https://93.184.216.34/hook', enabled: false }),
+    expect: admins(201),
+  },
+  {
+    name: 'retrieve an organisation webhook',
+    method: 'get',
+    path: async (f) => `/api/v1/organisations/${f.home.id}/webhooks/${(await f.spareWebhook()).id}/`,
+    expect: admins(200),
+  },
+  {
+    name: 'update an organisation webhook',
+    method: 'patch',
+    path: async (f) => `/api/v1/organisations/${f.home.id}/webhooks/${(await f.spareWebhook()).id}/`,
+    body: () => ({ secret: 'changed' }),
+    expect: admins(200),
+  },
+  {
+    name: 'delete an organisation webhook',
+    method: 'delete',
+    path: async (f) => `/api/v1/organisations/${f.home.id}/webhooks/${(await f.spareWebhook()).id}/`,
+    expect: admins(204),
+  },
+  {
+    name: 'list environment webhooks',
+    method: 'get',
+    path: (f) => `/api/v1/environments/${f.environmentKey}/webhooks/`,
+    // Members without a grant on the project do not find its environments at all.
+    expect: { ...members(200), user: 404, userKey: 404 },
+  },
+  {
+    name: 'create an environment webhook',
+    method: 'post',
+    path: (f) => `/api/v1/environments/${f.environmentKey}/webhooks/`,
+    body: () => ({ url: 'https://93.184.216.34/flags', enabled: false }),
+    expect: { ...members(201), user: 404, userKey: 404 },
+  },
   {
     name: 'join by an unknown invite',
     method: 'post',
@@ -461,6 +525,15 @@ describe('access matrix: every organisation and environment endpoint × every ki
           .send({ name: unique('spare key') });
         return { id: created.body.id as number };
       },
+      environmentKey: homeEnvironment.api_key,
+      projectId: homeProject.id,
+      async spareWebhook() {
+        const created = await request(t.app)
+          .post(`/api/v1/organisations/${tenancy.home.id}/webhooks/`)
+          .set('Authorization', `Token ${tenancy.admin.token}`)
+          .send({ url: 'https://93.184.216.34/spare', enabled: false });
+        return { id: created.body.id as number };
+      },
       async spareOrganisation() {
         const created = await request(t.app)
           .post('/api/v1/organisations/')
@@ -524,6 +597,7 @@ describe('access matrix: every organisation and environment endpoint × every ki
       `/api/v1/organisations/${id}/my-permissions/`,
       `/api/v1/organisations/${id}/user-permissions/`,
       `/api/v1/organisations/${id}/user-group-permissions/`,
+      `/api/v1/organisations/${id}/webhooks/`,
     ];
     for (const [foreign, unknown, malformed, huge] of paths(f.away.id).map((path, index) => [
       path,

@@ -1,4 +1,5 @@
-import type { Transactor } from '../data/unit-of-work.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Transactor, UnitOfWork } from '../data/unit-of-work.js';
 import { domainErrors, ValidationError } from '../errors/domain-error.js';
 import type { GroupFields, GroupStore, GroupWithMembers } from './group-store.js';
 import type { OrganisationAccess } from './organisation-policy.js';
@@ -9,7 +10,26 @@ export class GroupService {
   constructor(
     private readonly transactor: Transactor,
     private readonly store: GroupStore,
+    private readonly audit: AuditLog,
   ) {}
+
+  #record(uow: UnitOfWork, access: OrganisationAccess, groupId: number, log: string) {
+    return this.audit.record(uow, {
+      organisationId: access.organisationId,
+      actor: access.tenant,
+      relatedObjectType: 'GROUP',
+      relatedObjectId: groupId,
+      log,
+    });
+  }
+
+  async #emails(uow: UnitOfWork, userIds: number[]): Promise<string> {
+    if (userIds.length === 0) return '';
+    const rows = (await uow.knex('users').whereIn('id', userIds).orderBy('id').select('email')) as {
+      email: string;
+    }[];
+    return rows.map((row) => row.email).join(', ');
+  }
 
   /**
    * Admins and holders of MANAGE_USER_GROUPS (`seeAll`) see every group; other members only the groups
@@ -43,7 +63,11 @@ export class GroupService {
   }
 
   create(access: OrganisationAccess, fields: GroupFields): Promise<GroupWithMembers> {
-    return this.transactor.run((uow) => this.store.create(uow, access.organisationId, fields));
+    return this.transactor.run(async (uow) => {
+      const created = await this.store.create(uow, access.organisationId, fields);
+      await this.#record(uow, access, created.group.id, `New Group created: ${created.group.name}`);
+      return created;
+    });
   }
 
   async update(
@@ -51,17 +75,22 @@ export class GroupService {
     id: number,
     patch: Partial<GroupFields>,
   ): Promise<GroupWithMembers> {
-    const updated = await this.transactor.run((uow) =>
-      this.store.update(uow, access.tenant, access.organisationId, id, patch),
-    );
+    const updated = await this.transactor.run(async (uow) => {
+      const group = await this.store.update(uow, access.tenant, access.organisationId, id, patch);
+      if (group) await this.#record(uow, access, id, `Group updated: ${group.group.name}`);
+      return group;
+    });
     if (!updated) throw domainErrors.notFound();
     return updated;
   }
 
   async delete(access: OrganisationAccess, id: number): Promise<void> {
-    const deleted = await this.transactor.run((uow) =>
-      this.store.delete(uow, access.tenant, access.organisationId, id),
-    );
+    const deleted = await this.transactor.run(async (uow) => {
+      const group = await this.store.find(uow, access.tenant, access.organisationId, id);
+      if (!group || !(await this.store.delete(uow, access.tenant, access.organisationId, id))) return false;
+      await this.#record(uow, access, id, `Group deleted: ${group.group.name}`);
+      return true;
+    });
     if (!deleted) throw domainErrors.notFound();
   }
 
@@ -80,6 +109,13 @@ export class GroupService {
         );
       }
       await this.store.addUsers(uow, id, unique);
+      if (unique.length > 0)
+        await this.#record(
+          uow,
+          access,
+          id,
+          `Users added to group ${group.group.name}: ${await this.#emails(uow, unique)}`,
+        );
     });
     return this.find(access, id);
   }
@@ -89,6 +125,13 @@ export class GroupService {
       const group = await this.store.find(uow, access.tenant, access.organisationId, id);
       if (!group) throw domainErrors.notFound();
       await this.store.removeUsers(uow, id, userIds);
+      if (userIds.length > 0)
+        await this.#record(
+          uow,
+          access,
+          id,
+          `Users removed from group ${group.group.name}: ${await this.#emails(uow, [...new Set(userIds)])}`,
+        );
     });
     return this.find(access, id);
   }
@@ -104,6 +147,15 @@ export class GroupService {
       const group = await this.store.find(uow, access.tenant, access.organisationId, id);
       if (!group) throw domainErrors.notFound();
       if (!(await this.store.setGroupAdmin(uow, id, userId, groupAdmin))) throw domainErrors.notFound();
+      const email = await this.#emails(uow, [userId]);
+      await this.#record(
+        uow,
+        access,
+        id,
+        groupAdmin
+          ? `Group admin added to ${group.group.name}: ${email}`
+          : `Group admin removed from ${group.group.name}: ${email}`,
+      );
     });
   }
 }

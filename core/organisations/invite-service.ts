@@ -1,3 +1,4 @@
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Transactor, UnitOfWork } from '../data/unit-of-work.js';
 import { DomainError, domainErrors, ErrorCode, ValidationError } from '../errors/domain-error.js';
 import type { InviteLinkWithGroups, InviteStore, InviteWithInviter } from './invite-store.js';
@@ -33,6 +34,7 @@ export class InviteService {
     private readonly transactor: Transactor,
     private readonly store: InviteStore,
     private readonly organisations: OrganisationStore,
+    private readonly audit: AuditLog,
   ) {}
 
   async #checkGroups(
@@ -70,6 +72,13 @@ export class InviteService {
       role: input.role ?? 'USER',
       invitedById: access.userId ?? null,
       groupIds,
+    });
+    await this.audit.record(uow, {
+      organisationId: access.organisationId,
+      actor: access.tenant,
+      relatedObjectType: 'INVITE',
+      relatedObjectId: created.invite.id,
+      log: `New Invite created: ${created.invite.email} (${created.invite.role})`,
     });
     await this.#announce(uow, access, created);
     return created;
@@ -149,9 +158,19 @@ export class InviteService {
   }
 
   async deleteInvite(access: OrganisationAccess, id: number): Promise<void> {
-    const deleted = await this.transactor.run((uow) =>
-      this.store.deleteInvite(uow, access.tenant, access.organisationId, id),
-    );
+    const deleted = await this.transactor.run(async (uow) => {
+      const found = await this.store.findInvite(uow, access.tenant, access.organisationId, id);
+      if (!found || !(await this.store.deleteInvite(uow, access.tenant, access.organisationId, id)))
+        return false;
+      await this.audit.record(uow, {
+        organisationId: access.organisationId,
+        actor: access.tenant,
+        relatedObjectType: 'INVITE',
+        relatedObjectId: id,
+        log: `Invite deleted: ${found.invite.email}`,
+      });
+      return true;
+    });
     if (!deleted) throw domainErrors.notFound();
   }
 
@@ -174,19 +193,35 @@ export class InviteService {
         input.permission_groups ?? [],
         'permission_groups',
       );
-      return this.store.createLink(uow, {
+      const created = await this.store.createLink(uow, {
         organisationId: access.organisationId,
         role: input.role ?? 'USER',
         expiresAt: input.expires_at ?? null,
         groupIds,
       });
+      await this.audit.record(uow, {
+        organisationId: access.organisationId,
+        actor: access.tenant,
+        relatedObjectType: 'INVITE_LINK',
+        relatedObjectId: created.link.id,
+        log: `New Invite Link created (${created.link.role})`,
+      });
+      return created;
     });
   }
 
   async deleteLink(access: OrganisationAccess, id: number): Promise<void> {
-    const deleted = await this.transactor.run((uow) =>
-      this.store.deleteLink(uow, access.tenant, access.organisationId, id),
-    );
+    const deleted = await this.transactor.run(async (uow) => {
+      if (!(await this.store.deleteLink(uow, access.tenant, access.organisationId, id))) return false;
+      await this.audit.record(uow, {
+        organisationId: access.organisationId,
+        actor: access.tenant,
+        relatedObjectType: 'INVITE_LINK',
+        relatedObjectId: id,
+        log: 'Invite Link deleted',
+      });
+      return true;
+    });
     if (!deleted) throw domainErrors.notFound();
   }
 
@@ -202,10 +237,31 @@ export class InviteService {
       if (invite.email.toLowerCase() !== user.email.toLowerCase()) {
         throw new DomainError(ErrorCode.inviteInvalid, messages.emailMismatch);
       }
-      await this.organisations.addMember(uow, invite.organisation_id, user.id, invite.role);
+      if (await this.organisations.addMember(uow, invite.organisation_id, user.id, invite.role))
+        await this.#recordJoin(uow, invite.organisation_id, user, invite.role, 'an invite');
       await this.store.addToGroups(uow, user.id, groupIds);
       await this.store.deleteInviteById(uow, invite.id);
       return invite.organisation_id;
+    });
+  }
+
+  async #recordJoin(
+    uow: UnitOfWork,
+    organisationId: number,
+    user: { id: number },
+    role: OrganisationRole,
+    through: string,
+  ): Promise<void> {
+    const row = (await uow.knex('users').where('id', user.id).first('email', 'uuid')) as
+      | { email: string; uuid: string }
+      | undefined;
+    await this.audit.record(uow, {
+      organisationId,
+      actor: { kind: 'user', userId: user.id },
+      relatedObjectType: 'USER',
+      relatedObjectId: user.id,
+      relatedObjectUuid: row?.uuid ?? null,
+      log: `User joined organisation by ${through}: ${row?.email ?? user.id} (${role})`,
     });
   }
 
@@ -218,7 +274,8 @@ export class InviteService {
       if (link.expires_at && link.expires_at.getTime() <= Date.now()) {
         throw new DomainError(ErrorCode.inviteInvalid, messages.expired);
       }
-      await this.organisations.addMember(uow, link.organisation_id, user.id, link.role);
+      if (await this.organisations.addMember(uow, link.organisation_id, user.id, link.role))
+        await this.#recordJoin(uow, link.organisation_id, user, link.role, 'an invite link');
       await this.store.addToGroups(uow, user.id, groupIds);
       return link.organisation_id;
     });

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Principal } from '../auth/principal.js';
-import type { Transactor } from '../data/unit-of-work.js';
+import type { Transactor, UnitOfWork } from '../data/unit-of-work.js';
 import { domainErrors } from '../errors/domain-error.js';
 import { hashMasterApiKey, type MasterApiKeyFields, type MasterApiKeyStore } from './master-api-key-store.js';
 import type { MasterApiKeyModel } from './organisation-models.js';
@@ -12,7 +13,18 @@ export class MasterApiKeyService {
   constructor(
     private readonly transactor: Transactor,
     private readonly store: MasterApiKeyStore,
+    private readonly audit: AuditLog,
   ) {}
+
+  #record(uow: UnitOfWork, access: OrganisationAccess, row: MasterApiKeyModel, log: string) {
+    return this.audit.record(uow, {
+      organisationId: access.organisationId,
+      actor: access.tenant,
+      relatedObjectType: 'MASTER_API_KEY',
+      relatedObjectId: row.id,
+      log,
+    });
+  }
 
   list(access: OrganisationAccess, page: PageRequest) {
     return this.store.list(this.transactor.reads, access.tenant, access.organisationId, page);
@@ -28,9 +40,11 @@ export class MasterApiKeyService {
     access: OrganisationAccess,
     fields: MasterApiKeyFields,
   ): Promise<{ row: MasterApiKeyModel; key: string }> {
-    return this.transactor.run((uow) =>
-      this.store.create(uow, access.organisationId, access.userId ?? null, fields),
-    );
+    return this.transactor.run(async (uow) => {
+      const created = await this.store.create(uow, access.organisationId, access.userId ?? null, fields);
+      await this.#record(uow, access, created.row, `New Master API Key created: ${created.row.name}`);
+      return created;
+    });
   }
 
   /** Revoking (`revoked: true`) cannot be undone: a revoked key is not found afterwards, as in Flagsmith. */
@@ -42,7 +56,17 @@ export class MasterApiKeyService {
     return this.transactor.run(async (uow) => {
       const row = await this.store.find(uow, access.tenant, access.organisationId, prefix);
       if (!row) throw domainErrors.notFound();
-      return Object.keys(patch).length === 0 ? row : this.store.update(uow, row.id, patch);
+      if (Object.keys(patch).length === 0) return row;
+      const updated = await this.store.update(uow, row.id, patch);
+      await this.#record(
+        uow,
+        access,
+        updated,
+        patch.revoked === true && !row.revoked
+          ? `Master API Key revoked: ${updated.name}`
+          : `Master API Key updated: ${updated.name}`,
+      );
+      return updated;
     });
   }
 
@@ -51,6 +75,7 @@ export class MasterApiKeyService {
       const row = await this.store.find(uow, access.tenant, access.organisationId, prefix);
       if (!row) throw domainErrors.notFound();
       await this.store.delete(uow, row.id);
+      await this.#record(uow, access, row, `Master API Key deleted: ${row.name}`);
     });
   }
 

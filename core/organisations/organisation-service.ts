@@ -1,4 +1,5 @@
-import type { Transactor } from '../data/unit-of-work.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Transactor, UnitOfWork } from '../data/unit-of-work.js';
 import { domainErrors, ValidationError } from '../errors/domain-error.js';
 import type { OrganisationModel, OrganisationRole } from './organisation-models.js';
 import type { OrganisationAccess, Tenant } from './organisation-policy.js';
@@ -16,6 +17,7 @@ export class OrganisationService {
     private readonly transactor: Transactor,
     private readonly store: OrganisationStore,
     private readonly settings: { readonly defaultOrgStoreTraitsValue: boolean },
+    private readonly audit: AuditLog,
   ) {}
 
   async list(tenant: Tenant, page: PageRequest): Promise<{ count: number; views: OrganisationView[] }> {
@@ -40,23 +42,53 @@ export class OrganisationService {
         persist_trait_data: this.settings.defaultOrgStoreTraitsValue,
       });
       await this.store.addMember(uow, created.id, creatorUserId, 'ADMIN');
+      await this.audit.record(uow, {
+        organisationId: created.id,
+        actor: { kind: 'user', userId: creatorUserId },
+        relatedObjectType: 'ORGANISATION',
+        relatedObjectId: created.id,
+        relatedObjectUuid: created.uuid,
+        log: `New Organisation created: ${created.name}`,
+      });
       return created;
     });
     return this.view({ kind: 'user', userId: creatorUserId }, organisation.id);
   }
 
   async update(access: OrganisationAccess, patch: Partial<OrganisationFields>): Promise<OrganisationView> {
-    const updated = await this.transactor.run((uow) =>
-      this.store.update(uow, access.tenant, access.organisationId, patch),
-    );
+    const updated = await this.transactor.run(async (uow) => {
+      const organisation = await this.store.update(uow, access.tenant, access.organisationId, patch);
+      if (organisation) {
+        await this.audit.record(uow, {
+          organisationId: organisation.id,
+          actor: access.tenant,
+          relatedObjectType: 'ORGANISATION',
+          relatedObjectId: organisation.id,
+          relatedObjectUuid: organisation.uuid,
+          log: `Organisation updated: ${organisation.name}`,
+        });
+      }
+      return organisation;
+    });
     if (!updated) throw domainErrors.notFound();
     return this.view(access.tenant, access.organisationId);
   }
 
   async delete(access: OrganisationAccess): Promise<void> {
-    const deleted = await this.transactor.run((uow) =>
-      this.store.delete(uow, access.tenant, access.organisationId),
-    );
+    const deleted = await this.transactor.run(async (uow) => {
+      const organisation = await this.store.find(uow, access.tenant, access.organisationId);
+      if (!organisation || !(await this.store.delete(uow, access.tenant, access.organisationId)))
+        return false;
+      await this.audit.record(uow, {
+        organisationId: organisation.id,
+        actor: access.tenant,
+        relatedObjectType: 'ORGANISATION',
+        relatedObjectId: organisation.id,
+        relatedObjectUuid: organisation.uuid,
+        log: `Organisation deleted: ${organisation.name}`,
+      });
+      return true;
+    });
     if (!deleted) throw domainErrors.notFound();
   }
 
@@ -74,6 +106,7 @@ export class OrganisationService {
       const membership = await this.store.membership(uow, access.organisationId, userId);
       if (!membership) throw domainErrors.notFound();
       await this.store.setRole(uow, access.organisationId, userId, role);
+      await this.#recordMember(uow, access, userId, (email) => `User role updated: ${email} is now ${role}`);
       const organisation = (await this.store.find(
         uow,
         access.tenant,
@@ -94,7 +127,28 @@ export class OrganisationService {
           throw ValidationError.field('id', `User with id ${userId} does not exist`);
         }
       }
+      for (const userId of new Set(userIds))
+        await this.#recordMember(uow, access, userId, (email) => `User removed from organisation: ${email}`);
       await this.store.removeMembers(uow, access.organisationId, userIds);
+    });
+  }
+
+  async #recordMember(
+    uow: UnitOfWork,
+    access: OrganisationAccess,
+    userId: number,
+    log: (email: string) => string,
+  ): Promise<void> {
+    const user = (await uow.knex('users').where('id', userId).first('email', 'uuid')) as
+      | { email: string; uuid: string }
+      | undefined;
+    await this.audit.record(uow, {
+      organisationId: access.organisationId,
+      actor: access.tenant,
+      relatedObjectType: 'USER',
+      relatedObjectId: userId,
+      relatedObjectUuid: user?.uuid ?? null,
+      log: log(user?.email ?? String(userId)),
     });
   }
 

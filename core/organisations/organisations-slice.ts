@@ -1,4 +1,5 @@
 import type { Kernel } from '../app-context.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { UserService } from '../users/user-service.js';
 import { groupRoutes } from './group-routes.js';
 import { GroupService } from './group-service.js';
@@ -20,15 +21,16 @@ import { PermissionGrants } from './permission-grants.js';
  * Organisations, members, invites, groups and master API keys (`/api/v1/organisations/…`,
  * `/api/v1/users/join/…`), the `Api-Key` credential strategy, and the invite gate of closed sign-up.
  */
-export function createOrganisationsSlice(kernel: Kernel, deps: { users: UserService }) {
+export function createOrganisationsSlice(kernel: Kernel, deps: { users: UserService; auditLog: AuditLog }) {
   const { settings, transactor, routes, auth } = kernel;
   const policy = new OrganisationPolicy(transactor.reads);
   const organisationStore = new OrganisationStore();
-  const organisations = new OrganisationService(transactor, organisationStore, settings);
-  const invites = new InviteService(transactor, new InviteStore(), organisationStore);
-  const masterApiKeys = new MasterApiKeyService(transactor, new MasterApiKeyStore());
-  const groups = new GroupService(transactor, new GroupStore());
-  const grants = new PermissionGrants(organisationGrantLevel, transactor);
+  const { auditLog } = deps;
+  const organisations = new OrganisationService(transactor, organisationStore, settings, auditLog);
+  const invites = new InviteService(transactor, new InviteStore(), organisationStore, auditLog);
+  const masterApiKeys = new MasterApiKeyService(transactor, new MasterApiKeyStore(), auditLog);
+  const groups = new GroupService(transactor, new GroupStore(), auditLog);
+  const grants = new PermissionGrants(organisationGrantLevel, transactor, auditLog);
 
   auth.addCredentialStrategy(new MasterApiKeyStrategy(masterApiKeys));
   deps.users.useInviteChecker(invites.checkRegistration);

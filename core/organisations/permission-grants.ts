@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { jsonValue } from '../../db/json-value.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { DataScope, UnitOfWork } from '../data/unit-of-work.js';
 import { domainErrors, ValidationError } from '../errors/domain-error.js';
 import type { PermissionKey } from './permission-keys.js';
@@ -80,8 +81,39 @@ export class PermissionGrants {
       readonly reads: DataScope;
       run<T>(work: (uow: UnitOfWork) => Promise<T>): Promise<T>;
     },
+    private readonly audit: AuditLog,
   ) {
     this.#known = new Set(level.keys.map((permission) => permission.key));
+  }
+
+  /** One audit entry per grant change, on the level's object (a project grant is in that project's log). */
+  async #record(
+    uow: UnitOfWork,
+    where: GrantScope,
+    grantee: Grantee,
+    row: GrantRow,
+    change: 'created' | 'updated' | 'deleted',
+  ): Promise<void> {
+    const granteeId = (grantee === 'user' ? row.user_id : row.group_id) as number;
+    const named = (await (grantee === 'user'
+      ? uow.knex('users').where('id', granteeId).first('email as name')
+      : uow.knex('user_permission_groups').where('id', granteeId).first('name'))) as
+      | { name: string }
+      | undefined;
+    const keys = [...(row.admin ? ['admin'] : []), ...row.permissions].join(', ') || 'none';
+    const level = this.level.objectColumn.replace(/_id$/, '');
+    await this.audit.record(uow, {
+      organisationId: where.organisationId,
+      projectId: this.level.objectColumn === 'project_id' ? where.objectId : null,
+      environmentId: this.level.objectColumn === 'environment_id' ? where.objectId : null,
+      actor: where.tenant,
+      relatedObjectType: grantee === 'user' ? 'USER_PERMISSION' : 'GROUP_PERMISSION',
+      relatedObjectId: row.id,
+      log:
+        change === 'deleted'
+          ? `${grantee === 'user' ? 'User' : 'Group'} ${level} permissions removed: ${named?.name ?? granteeId}`
+          : `${grantee === 'user' ? 'User' : 'Group'} ${level} permissions ${change}: ${named?.name ?? granteeId} (${keys})`,
+    });
   }
 
   #rows(scope: DataScope, where: GrantScope, grantee: Grantee) {
@@ -159,6 +191,7 @@ export class PermissionGrants {
         if ((error as { code?: string }).code === '23505') throw duplicate;
         throw error;
       }
+      await this.#record(uow, where, grantee, row as GrantRow, 'created');
       return row as GrantRow;
     });
   }
@@ -179,6 +212,7 @@ export class PermissionGrants {
         .where('id', id)
         .update(patch)
         .returning('*')) as GrantRow[];
+      if (updated) await this.#record(uow, where, grantee, updated, 'updated');
       return updated;
     });
     if (!row) throw domainErrors.notFound();
@@ -187,9 +221,14 @@ export class PermissionGrants {
 
   async delete(where: GrantScope, grantee: Grantee, id: number): Promise<void> {
     // `returning`: PGlite's driver answers a bare delete with a result object, pg with a count.
-    const deleted = await this.transactor.run((uow) =>
-      this.#rows(uow, where, grantee).where('id', id).delete().returning('id'),
-    );
+    const deleted = await this.transactor.run(async (uow) => {
+      const rows = (await this.#rows(uow, where, grantee)
+        .where('id', id)
+        .delete()
+        .returning('*')) as GrantRow[];
+      for (const row of rows) await this.#record(uow, where, grantee, row, 'deleted');
+      return rows;
+    });
     if (deleted.length === 0) throw domainErrors.notFound();
   }
 

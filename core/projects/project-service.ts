@@ -1,3 +1,4 @@
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Transactor } from '../data/unit-of-work.js';
 import { domainErrors } from '../errors/domain-error.js';
 import { grantedOrganisationKeys, type OrganisationPolicy } from '../organisations/organisation-policy.js';
@@ -12,6 +13,7 @@ export class ProjectService {
     private readonly transactor: Transactor,
     private readonly store: ProjectStore,
     private readonly organisations: OrganisationPolicy,
+    private readonly audit: AuditLog,
   ) {}
 
   list(tenant: Tenant, organisationId?: number): Promise<ProjectModel[]> {
@@ -52,22 +54,55 @@ export class ProjectService {
       const project = await this.store.create(uow, organisationId, fields);
       if (!access.isAdmin && access.userId !== undefined)
         await this.store.grantAdmin(uow, project.id, access.userId);
+      await this.audit.record(uow, {
+        organisationId,
+        projectId: project.id,
+        actor: tenant,
+        relatedObjectType: 'PROJECT',
+        relatedObjectId: project.id,
+        relatedObjectUuid: project.uuid,
+        log: `New Project created: ${project.name}`,
+      });
       return project;
     });
   }
 
   async update(access: ProjectAccess, patch: Partial<ProjectFields>): Promise<ProjectModel> {
-    const updated = await this.transactor.run((uow) =>
-      this.store.update(uow, access.organisation.tenant, access.projectId, patch),
-    );
+    const updated = await this.transactor.run(async (uow) => {
+      const project = await this.store.update(uow, access.organisation.tenant, access.projectId, patch);
+      if (project) {
+        await this.audit.record(uow, {
+          organisationId: project.organisation_id,
+          projectId: project.id,
+          actor: access.organisation.tenant,
+          relatedObjectType: 'PROJECT',
+          relatedObjectId: project.id,
+          relatedObjectUuid: project.uuid,
+          log: `Project updated: ${project.name}`,
+        });
+      }
+      return project;
+    });
     if (!updated) throw domainErrors.notFound();
     return updated;
   }
 
   async delete(access: ProjectAccess): Promise<void> {
-    const deleted = await this.transactor.run((uow) =>
-      this.store.delete(uow, access.organisation.tenant, access.projectId),
-    );
+    const deleted = await this.transactor.run(async (uow) => {
+      const project = await this.store.find(uow, access.organisation.tenant, access.projectId);
+      if (!project || !(await this.store.delete(uow, access.organisation.tenant, access.projectId)))
+        return false;
+      await this.audit.record(uow, {
+        organisationId: project.organisation_id,
+        projectId: project.id,
+        actor: access.organisation.tenant,
+        relatedObjectType: 'PROJECT',
+        relatedObjectId: project.id,
+        relatedObjectUuid: project.uuid,
+        log: `Project deleted: ${project.name}`,
+      });
+      return true;
+    });
     if (!deleted) throw domainErrors.notFound();
   }
 }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as instanceAndUsers from './20261125000000_instance_and_users.js';
 import * as tenancyAndFeatures from './20261125000100_tenancy_and_features.js';
 import * as organisationsAndAccess from './20261201000000_organisations_and_access.js';
+import * as auditAndWebhooks from './20261201100000_audit_and_webhooks.js';
 import * as environments from './20261202000000_environments.js';
 
 /**
@@ -12,5 +13,6 @@ export const coreMigrations: Readonly<Record<string, Knex.Migration>> = {
   '20261125000000_instance_and_users': instanceAndUsers,
   '20261125000100_tenancy_and_features': tenancyAndFeatures,
   '20261201000000_organisations_and_access': organisationsAndAccess,
+  '20261201100000_audit_and_webhooks': auditAndWebhooks,
   '20261202000000_environments': environments,
 };
