@@ -19,6 +19,7 @@ export type RelatedObjectType =
   | 'GROUP'
   | 'MASTER_API_KEY'
   | 'SERVER_API_KEY'
+  | 'IDENTITY'
   | 'USER_PERMISSION'
   | 'GROUP_PERMISSION'
   | 'WEBHOOK';

@@ -463,4 +463,70 @@ describe('audit log', () => {
     assert.equal((await api().get('/api/v1/audit/?search=100%25_none').set(as(f.admin))).body.count, 0);
     assert.equal((await api().get('/api/v1/audit/?environment=2000000').set(as(f.admin))).body.count, 0);
   });
+  it('records each change to an environment and what lives in it, filterable by environment', async () => {
+    const project = expectStatus(201)(
+      await api()
+        .post('/api/v1/projects/')
+        .set(as(f.admin))
+        .send({ name: 'Audited', organisation: f.home.id }),
+    ).body as { id: number };
+    let environment = { id: 0, api_key: '' };
+    const created = await only(async () => {
+      environment = expectStatus(201)(
+        await api()
+          .post('/api/v1/environments/')
+          .set(as(f.admin))
+          .send({ name: 'Staging', project: project.id }),
+      ).body;
+    });
+    assert.equal(created.log, 'New Environment created: Staging');
+    assert.equal(created.related_object_type, 'ENVIRONMENT');
+    assert.equal(created.related_object_id, environment.id);
+    assert.equal(created.author?.id, f.admin.id);
+    const path = `/api/v1/environments/${environment.api_key}/`;
+    const changes: [string, number, () => Promise<request.Response>][] = [
+      [
+        'Environment updated: Staging 2',
+        200,
+        async () => api().patch(path).set(as(f.admin)).send({ name: 'Staging 2' }),
+      ],
+      [
+        'New Environment created: Copy (cloned from Staging 2)',
+        200,
+        async () => api().post(`${path}clone/`).set(as(f.admin)).send({ name: 'Copy' }),
+      ],
+      [
+        'New server-side key created: ci',
+        201,
+        async () => api().post(`${path}api-keys/`).set(as(f.admin)).send({ name: 'ci' }),
+      ],
+      [
+        'New Identity created: user-42',
+        201,
+        async () => api().post(`${path}identities/`).set(as(f.admin)).send({ identifier: 'user-42' }),
+      ],
+    ];
+    for (const [log, status, change] of changes) {
+      const entry = await only(async () => expectStatus(status)(await change()));
+      assert.equal(entry.log, log);
+    }
+    const keys = await api().get(`${path}api-keys/`).set(as(f.admin));
+    const keyId = (keys.body as { id: number }[])[0]?.id;
+    const revoked = await only(async () =>
+      expectStatus(200)(
+        await api().patch(`${path}api-keys/${keyId}/`).set(as(f.admin)).send({ active: false }),
+      ),
+    );
+    assert.equal(revoked.log, 'Server-side key revoked: ci');
+    const filtered = await api().get(`/api/v1/audit/?environment=${environment.id}`).set(as(f.admin));
+    assert.deepEqual((filtered.body.results as Entry[]).map((entry) => entry.log).reverse(), [
+      'New Environment created: Staging',
+      'Environment updated: Staging 2',
+      'New server-side key created: ci',
+      'New Identity created: user-42',
+      'Server-side key revoked: ci',
+    ]);
+    const deleted = await only(async () => expectStatus(204)(await api().delete(path).set(as(f.admin))));
+    assert.equal(deleted.log, 'Environment deleted: Staging 2');
+  });
 });

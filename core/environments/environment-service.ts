@@ -253,7 +253,13 @@ export class EnvironmentService {
     return this.transactor.run(async (uow) => {
       if (await this.identities.exists(uow, access.environmentId, identifier)) throw duplicate;
       try {
-        return await this.identities.create(uow, access.environmentId, identifier);
+        const identity = await this.identities.create(uow, access.environmentId, identifier);
+        await this.#record(uow, this.#where(access), {
+          type: 'IDENTITY',
+          id: identity.id,
+          log: `New Identity created: ${identifier}`,
+        });
+        return identity;
       } catch (error) {
         // A concurrent create slipped past the check: the unique index decides, as the same 400.
         if (isUniqueViolation(error)) throw duplicate;
