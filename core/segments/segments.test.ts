@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
+import { getEvaluationResult, mapEnvironmentDocumentToContext } from '../evaluation/index.js';
 import { as, createTenancy, joinAs, signUp, type Tenancy } from '../organisations/tenancy-test-fixture.js';
 import { SegmentStore } from './segment-store.js';
 
@@ -387,6 +388,53 @@ describe('segments', () => {
       assert.equal(hundred.segments.length, 100, 'the deleted segment is not live');
       assert.ok(ten.queries > 0);
       assert.equal(hundred.queries, ten.queries);
+    });
+
+    it('feeds the engine: identities match the loaded segments as their traits say', async () => {
+      const project = await createProject('Engine evaluation');
+      const members = Array.from({ length: 2000 }, (_, index) => `member-${index}`).join(',');
+      await create(
+        {
+          name: 'modern enterprise',
+          rules: [
+            {
+              type: 'ALL',
+              conditions: [
+                condition('EQUAL', 'plan', 'enterprise'),
+                condition('GREATER_THAN_INCLUSIVE', 'version', '1.2.3:semver'),
+                condition('IN', 'id', members),
+              ],
+              rules: [{ type: 'NONE', conditions: [condition('REGEX', 'email', '.*@rival\\.com$')] }],
+            },
+          ],
+        },
+        project,
+      );
+      const { segments } = await loadCounting(project);
+      const matched = (traits: Record<string, string>) =>
+        getEvaluationResult(
+          mapEnvironmentDocumentToContext(
+            { api_key: 'key', project: { segments }, feature_states: [] },
+            { identifier: 'someone', traits },
+          ),
+        ).segments.map((segment) => segment.name);
+      const member = { plan: 'enterprise', version: '1.10.0', id: 'member-1999', email: 'a@ours.com' };
+      assert.deepEqual(matched(member), ['modern enterprise']);
+      assert.deepEqual(matched({ ...member, version: '1.2.2' }), []);
+      assert.deepEqual(matched({ ...member, id: 'member-2000' }), []);
+      assert.deepEqual(matched({ ...member, email: 'b@rival.com' }), []);
+    });
+
+    it('answers a segment only under its own project', async () => {
+      const project = await createProject('Own project');
+      const created = await create({ name: 'mine', rules: [{ type: 'ALL', conditions: [] }] }, project);
+      const elsewhere = await request(t.app).get(`${segmentsPath()}${created.id}/`).set(as(f.admin));
+      assert.equal(elsewhere.status, 404);
+      const patched = await request(t.app)
+        .patch(`${segmentsPath()}${created.id}/`)
+        .set(as(f.admin))
+        .send({ name: 'moved?' });
+      assert.equal(patched.status, 404);
     });
 
     it('returns the engine’s shape: rules with conditions keyed property_, in order', async () => {
