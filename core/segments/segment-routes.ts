@@ -63,13 +63,17 @@ export function segmentToWire({ segment, rules: stored }: SegmentWithRules) {
   };
 }
 
+// DRF's BooleanField.TRUE_VALUES and FALSE_VALUES, as strings.
+const drfTrue = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON', '1']);
+const drfFalse = new Set(['n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF', '0']);
+
 /** DRF's BooleanField reading a query parameter; Flagsmith's default for `include_feature_specific` is true. */
 function booleanQuery(req: Request, name: string, fallback: boolean): boolean {
   const raw = req.query[name];
   if (raw === undefined || raw === '') return fallback;
   if (typeof raw === 'string') {
-    if (['true', 'True', 'TRUE', '1', 'on', 'yes'].includes(raw)) return true;
-    if (['false', 'False', 'FALSE', '0', 'off', 'no'].includes(raw)) return false;
+    if (drfTrue.has(raw)) return true;
+    if (drfFalse.has(raw)) return false;
   }
   throw ValidationError.field(name, 'Must be a valid boolean.');
 }
