@@ -15,6 +15,7 @@ import { createLogger, type Logger } from './logging/logger.js';
 import { createOrganisationsSlice } from './organisations/organisations-slice.js';
 import { createProjectsSlice } from './projects/projects-slice.js';
 import { RouteTable } from './route-table.js';
+import { createSegmentsSlice } from './segments/segments-slice.js';
 import { createUsersSlice } from './users/users-slice.js';
 import type { WebhookDeliveryOptions } from './webhooks/webhook-worker.js';
 import { createWebhooksSlice } from './webhooks/webhooks-slice.js';
@@ -71,6 +72,7 @@ export async function composeContext(settings: Settings, options: ComposeOptions
   createInstanceSlice(kernel, { users, instance });
   const { organisationPolicy } = createOrganisationsSlice(kernel, { users, auditLog });
   const { projectPolicy } = createProjectsSlice(kernel, { organisationPolicy, auditLog });
+  createSegmentsSlice(kernel, { projectPolicy, auditLog });
   const { environmentPolicy } = createEnvironmentsSlice(kernel, { organisationPolicy, auditLog });
   mountScopedRoutes({ organisationPolicy, projectPolicy });
   const { stopWebhooks } = createWebhooksSlice(kernel, {

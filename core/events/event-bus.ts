@@ -24,6 +24,8 @@ export interface CoreEvents {
     invitedBy: { userId: number; email: string; firstName: string; lastName: string } | null;
     invitePath: string;
   };
+  /** A segment was created, changed (name, rules, conditions) or deleted: environment documents change. */
+  'segment.changed': { projectId: number; segmentId: number };
 }
 
 export type CoreEvent = { [K in keyof CoreEvents]: { name: K; payload: CoreEvents[K] } }[keyof CoreEvents];

@@ -19,6 +19,7 @@ type Fixture = Tenancy & {
   spareServerKey(): Promise<{ id: number }>;
   spareInvite(): Promise<{ id: number }>;
   spareWebhook(): Promise<{ id: number }>;
+  spareSegment(): Promise<{ id: number }>;
   /** An environment of a project of home (the environments slice adds its own rows; this one is inserted). */
   environmentKey: string;
   projectId: number;
@@ -333,6 +334,45 @@ const accessMatrix: Row[] = [
     expect: { ...members(201), user: 404, userKey: 404 },
   },
   {
+    name: 'list segments',
+    method: 'get',
+    path: (f) => `/api/v1/projects/${f.projectId}/segments/`,
+    expect: { ...members(200), user: 404, userKey: 404 },
+  },
+  {
+    name: 'create a segment',
+    method: 'post',
+    path: (f) => `/api/v1/projects/${f.projectId}/segments/`,
+    body: () => ({ name: unique('segment'), rules: [{ type: 'ALL', conditions: [] }] }),
+    expect: { ...members(201), user: 404, userKey: 404 },
+  },
+  {
+    name: 'retrieve a segment',
+    method: 'get',
+    path: async (f) => `/api/v1/projects/${f.projectId}/segments/${(await f.spareSegment()).id}/`,
+    expect: { ...members(200), user: 404, userKey: 404 },
+  },
+  {
+    name: 'update a segment',
+    method: 'put',
+    path: async (f) => `/api/v1/projects/${f.projectId}/segments/${(await f.spareSegment()).id}/`,
+    body: () => ({ name: unique('segment'), rules: [{ type: 'ANY', conditions: [] }] }),
+    expect: { ...members(200), user: 404, userKey: 404 },
+  },
+  {
+    name: 'partially update a segment',
+    method: 'patch',
+    path: async (f) => `/api/v1/projects/${f.projectId}/segments/${(await f.spareSegment()).id}/`,
+    body: () => ({ description: 'patched' }),
+    expect: { ...members(200), user: 404, userKey: 404 },
+  },
+  {
+    name: 'delete a segment',
+    method: 'delete',
+    path: async (f) => `/api/v1/projects/${f.projectId}/segments/${(await f.spareSegment()).id}/`,
+    expect: { ...members(204), user: 404, userKey: 404 },
+  },
+  {
     name: 'join by an unknown invite',
     method: 'post',
     path: () => '/api/v1/users/join/unknown-hash/',
@@ -532,6 +572,13 @@ describe('access matrix: every organisation and environment endpoint × every ki
           .post(`/api/v1/organisations/${tenancy.home.id}/webhooks/`)
           .set('Authorization', `Token ${tenancy.admin.token}`)
           .send({ url: 'https://93.184.216.34/spare', enabled: false });
+        return { id: created.body.id as number };
+      },
+      async spareSegment() {
+        const created = await request(t.app)
+          .post(`/api/v1/projects/${homeProject.id}/segments/`)
+          .set(asAdmin)
+          .send({ name: unique('spare segment'), rules: [{ type: 'ALL', conditions: [] }] });
         return { id: created.body.id as number };
       },
       async spareOrganisation() {

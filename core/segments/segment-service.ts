@@ -1,0 +1,73 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Transactor, UnitOfWork } from '../data/unit-of-work.js';
+import { domainErrors, ValidationError } from '../errors/domain-error.js';
+import type { ProjectAccess } from '../projects/project-policy.js';
+import type { RuleInput, SegmentBody } from './segment-body.js';
+import type { SegmentModel, SegmentWithRules } from './segment-model.js';
+import type { SegmentListQuery, SegmentStore } from './segment-store.js';
+
+/** Flagsmith's default `max_segments_allowed` per project. */
+export const maxSegmentsPerProject = 500;
+
+/** Segments of a project: every change audited and announced as `segment.changed` after commit. */
+export class SegmentService {
+  constructor(
+    private readonly transactor: Transactor,
+    readonly store: SegmentStore,
+    private readonly audit: AuditLog,
+  ) {}
+
+  list(access: ProjectAccess, query: SegmentListQuery) {
+    return this.store.list(this.transactor.reads, access.projectId, query);
+  }
+
+  async view(access: ProjectAccess, id: number): Promise<SegmentWithRules> {
+    const found = await this.store.find(this.transactor.reads, access.projectId, id);
+    if (!found) throw domainErrors.notFound();
+    return found;
+  }
+
+  async create(access: ProjectAccess, body: SegmentBody & { name: string; rules: RuleInput[] }) {
+    return this.transactor.run(async (uow) => {
+      if ((await this.store.countLive(uow, access.projectId)) >= maxSegmentsPerProject)
+        throw ValidationError.field('project', 'The project has reached the maximum allowed segments limit.');
+      const segment = await this.store.create(uow, access.projectId, body, body.rules);
+      await this.#changed(uow, access, segment, `New Segment created: ${segment.name}`);
+      return (await this.store.find(uow, access.projectId, segment.id)) as SegmentWithRules;
+    });
+  }
+
+  async update(access: ProjectAccess, id: number, body: SegmentBody): Promise<SegmentWithRules> {
+    const updated = await this.transactor.run(async (uow) => {
+      if (!(await this.store.update(uow, access.projectId, id, body, body.rules))) return undefined;
+      const found = (await this.store.find(uow, access.projectId, id)) as SegmentWithRules;
+      await this.#changed(uow, access, found.segment, `Segment updated: ${found.segment.name}`);
+      return found;
+    });
+    if (!updated) throw domainErrors.notFound();
+    return updated;
+  }
+
+  async delete(access: ProjectAccess, id: number): Promise<void> {
+    const deleted = await this.transactor.run(async (uow) => {
+      const found = await this.store.find(uow, access.projectId, id);
+      if (!found || !(await this.store.delete(uow, access.projectId, id))) return false;
+      await this.#changed(uow, access, found.segment, `Segment deleted: ${found.segment.name}`);
+      return true;
+    });
+    if (!deleted) throw domainErrors.notFound();
+  }
+
+  async #changed(uow: UnitOfWork, access: ProjectAccess, segment: SegmentModel, log: string) {
+    await this.audit.record(uow, {
+      organisationId: access.organisation.organisationId,
+      projectId: access.projectId,
+      actor: access.organisation.tenant,
+      relatedObjectType: 'SEGMENT',
+      relatedObjectId: segment.id,
+      relatedObjectUuid: segment.uuid,
+      log,
+    });
+    uow.emit('segment.changed', { projectId: access.projectId, segmentId: segment.id });
+  }
+}
