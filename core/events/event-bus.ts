@@ -24,6 +24,11 @@ export interface CoreEvents {
     invitedBy: { userId: number; email: string; firstName: string; lastName: string } | null;
     invitePath: string;
   };
+  /**
+   * Something an SDK of the environment would see changed (a flag, a value, an allocation): its `revision`
+   * and `updated_at` were bumped in the same transaction. The SDK and real-time slices rebuild on it.
+   */
+  'environment.changed': { environmentId: number; revision: number };
 }
 
 export type CoreEvent = { [K in keyof CoreEvents]: { name: K; payload: CoreEvents[K] } }[keyof CoreEvents];

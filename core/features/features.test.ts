@@ -1,0 +1,265 @@
+import { strict as assert } from 'node:assert';
+import request from 'supertest';
+import { createTestApp, type TestApp } from '../../test/support/test-app.js';
+import { as, createTenancy, type Tenancy } from '../organisations/tenancy-test-fixture.js';
+
+describe('features, tags, multivariate options and feature states', () => {
+  let t: TestApp;
+  let f: Tenancy;
+  let projectId: number;
+  let environment: { id: number; api_key: string };
+  const api = () => request(t.app);
+  const createFeature = async (body: object) => {
+    const response = await api().post(`/api/v1/projects/${projectId}/features/`).set(as(f.admin)).send(body);
+    assert.equal(response.status, 201, response.text);
+    return response.body;
+  };
+  const createEnvironment = async (name: string) => {
+    const response = await api()
+      .post('/api/v1/environments/')
+      .set(as(f.admin))
+      .send({ name, project: projectId });
+    assert.equal(response.status, 201, response.text);
+    return response.body as { id: number; api_key: string };
+  };
+  const stateOf = async (apiKey: string, featureId: number) => {
+    const response = await api()
+      .get(`/api/v1/environments/${apiKey}/featurestates/?feature=${featureId}`)
+      .set(as(f.admin));
+    assert.equal(response.status, 200, response.text);
+    assert.equal(response.body.count, 1);
+    return response.body.results[0];
+  };
+  const revisionOf = async (id: number) =>
+    ((await t.ctx.database.knex('environments').where({ id }).first('revision')) as { revision: number })
+      .revision;
+
+  before(async () => {
+    t = await createTestApp();
+    f = await createTenancy(t);
+    const project = await api()
+      .post('/api/v1/projects/')
+      .set(as(f.admin))
+      .send({ name: 'Flags', organisation: f.home.id });
+    projectId = project.body.id;
+    environment = await createEnvironment('Development');
+  });
+  after(() => t.close());
+
+  it('creates a feature whose initial value and default reach every environment, present and later', async () => {
+    const feature = await createFeature({ name: 'banner_size', initial_value: '42', default_enabled: true });
+    assert.equal(feature.type, 'STANDARD');
+    assert.equal(feature.project, projectId);
+    assert.deepEqual(feature.tags, []);
+    const state = await stateOf(environment.api_key, feature.id);
+    assert.equal(state.enabled, true);
+    assert.equal(state.feature_state_value, 42);
+    const later = await createEnvironment('Production');
+    const laterState = await stateOf(later.api_key, feature.id);
+    assert.equal(laterState.enabled, true);
+    assert.equal(laterState.feature_state_value, 42);
+    const audit = await t.ctx.database
+      .knex('audit_logs')
+      .where({ related_object_type: 'FEATURE', related_object_id: feature.id })
+      .select('log');
+    assert.deepEqual(
+      audit.map((row) => row.log),
+      ['New Flag / Remote Config created: banner_size'],
+    );
+  });
+
+  it('refuses a blank name, a name taken in any case, a bad type and a foreign tag, naming the field', async () => {
+    await createFeature({ name: 'Checkout' });
+    const post = (body: object) =>
+      api().post(`/api/v1/projects/${projectId}/features/`).set(as(f.admin)).send(body);
+    const blank = await post({ name: '  ' });
+    assert.equal(blank.status, 400);
+    assert.deepEqual(blank.body, { name: ['This field may not be blank.'] });
+    const taken = await post({ name: 'CHECKOUT' });
+    assert.equal(taken.status, 400);
+    assert.match(taken.body.name[0], /already exists in this project/);
+    const type = await post({ name: 'typed', type: 'BOOLEAN' });
+    assert.equal(type.status, 400);
+    assert.deepEqual(type.body, { type: ['"BOOLEAN" is not a valid choice.'] });
+    const tag = await post({ name: 'tagged', tags: [2_000_000] });
+    assert.equal(tag.status, 400);
+    assert.deepEqual(tag.body, { tags: ['Invalid pk "2000000" - object does not exist.'] });
+    const renamed = await api()
+      .patch(`/api/v1/projects/${projectId}/features/${(await createFeature({ name: 'other' })).id}/`)
+      .set(as(f.admin))
+      .send({ name: 'checkout' });
+    assert.equal(renamed.status, 400);
+    assert.ok(renamed.body.name);
+  });
+
+  it("lists with the dashboard's query, embedding each feature's state in the environment", async () => {
+    const tagA = await api()
+      .post(`/api/v1/projects/${projectId}/tags/`)
+      .set(as(f.admin))
+      .send({ label: 'a' });
+    const tagB = await api()
+      .post(`/api/v1/projects/${projectId}/tags/`)
+      .set(as(f.admin))
+      .send({ label: 'b' });
+    assert.equal(tagA.status, 201, tagA.text);
+    assert.equal(tagA.body.color, '#6837FC');
+    const both = await createFeature({ name: 'zz_both', tags: [tagA.body.id, tagB.body.id] });
+    await createFeature({ name: 'zz_one', tags: [tagA.body.id] });
+    await createFeature({ name: 'zz_archived', is_archived: true });
+    const query = `?page=1&page_size=50&sort_field=name&sort_direction=ASC&is_archived=false&tag_strategy=INTERSECTION&environment=${environment.id}`;
+    const listed = await api().get(`/api/v1/projects/${projectId}/features/${query}`).set(as(f.admin));
+    assert.equal(listed.status, 200, listed.text);
+    const names = listed.body.results.map((feature: { name: string }) => feature.name);
+    assert.deepEqual(names, [...names].sort());
+    assert.ok(!names.includes('zz_archived'));
+    const [first] = listed.body.results;
+    assert.equal(first.environment_feature_state.environment, environment.id);
+    assert.equal(first.num_identity_overrides, 0);
+    assert.equal(first.num_segment_overrides, 0);
+    const intersection = await api()
+      .get(`/api/v1/projects/${projectId}/features/${query}&tags=${tagA.body.id},${tagB.body.id}`)
+      .set(as(f.admin));
+    assert.deepEqual(
+      intersection.body.results.map((feature: { id: number }) => feature.id),
+      [both.id],
+    );
+    const union = await api()
+      .get(`/api/v1/projects/${projectId}/features/?tag_strategy=UNION&tags=${tagA.body.id},${tagB.body.id}`)
+      .set(as(f.admin));
+    assert.equal(union.body.count, 2);
+    const search = await api().get(`/api/v1/projects/${projectId}/features/?search=ZZ_ONE`).set(as(f.admin));
+    assert.deepEqual(
+      search.body.results.map((feature: { name: string }) => feature.name),
+      ['zz_one'],
+    );
+    const bad = await api().get(`/api/v1/projects/${projectId}/features/?environment=abc`).set(as(f.admin));
+    assert.equal(bad.status, 400);
+    assert.ok(bad.body.environment);
+    const badSort = await api().get(`/api/v1/projects/${projectId}/features/?sort_field=x`).set(as(f.admin));
+    assert.equal(badSort.status, 400);
+    assert.ok(badSort.body.sort_field);
+    const notNumeric = await api().get(`/api/v1/projects/${projectId}/features/abc/`).set(as(f.admin));
+    assert.equal(notNumeric.status, 404);
+  });
+
+  it('toggles a state with PUT: audit entry, revision bump and environment.changed, typed values', async () => {
+    const feature = await createFeature({ name: 'toggle_me' });
+    const state = await stateOf(environment.api_key, feature.id);
+    const before = await revisionOf(environment.id);
+    const events: { environmentId: number }[] = [];
+    const off = t.ctx.events.on('environment.changed', (payload) => void events.push(payload));
+    const put = await api()
+      .put(`/api/v1/environments/${environment.api_key}/featurestates/${state.id}/`)
+      .set(as(f.admin))
+      .send({ ...state, enabled: true, feature_state_value: 'blue' });
+    off();
+    assert.equal(put.status, 200, put.text);
+    assert.equal(put.body.enabled, true);
+    assert.equal(put.body.feature_state_value, 'blue');
+    assert.equal(await revisionOf(environment.id), before + 1);
+    assert.deepEqual(
+      events.map((event) => event.environmentId),
+      [environment.id],
+    );
+    const audit = await t.ctx.database
+      .knex('audit_logs')
+      .where({ related_object_type: 'FEATURE_STATE', related_object_id: state.id })
+      .first('log', 'environment_id');
+    assert.deepEqual(audit, {
+      log: 'Flag state / Remote Config value updated for feature: toggle_me',
+      environment_id: environment.id,
+    });
+    for (const [sent, expected] of [
+      [7, 7],
+      [true, true],
+      [1.5, '1.5'],
+      [{ type: 'int', integer_value: 3 }, 3],
+    ] as const) {
+      const patched = await api()
+        .patch(`/api/v1/features/featurestates/${state.id}/`)
+        .set(as(f.admin))
+        .send({ feature_state_value: sent });
+      assert.equal(patched.status, 200, patched.text);
+      assert.equal(patched.body.feature_state_value, expected);
+    }
+    const future = new Date(Date.now() + 86_400_000).toISOString();
+    const scheduled = await api()
+      .patch(`/api/v1/environments/${environment.api_key}/featurestates/${state.id}/`)
+      .set(as(f.admin))
+      .send({ live_from: future });
+    assert.equal(scheduled.body.live_from, future);
+    const unknown = await api()
+      .get(`/api/v1/environments/${environment.api_key}/featurestates/abc/`)
+      .set(as(f.admin));
+    assert.equal(unknown.status, 404);
+  });
+
+  it('adds multivariate options to every state and refuses allocations over 100, naming the field', async () => {
+    const feature = await createFeature({ name: 'colour' });
+    const options = `/api/v1/projects/${projectId}/features/${feature.id}/mv-options/`;
+    const red = await api()
+      .post(options)
+      .set(as(f.admin))
+      .send({ type: 'unicode', string_value: 'red', default_percentage_allocation: 60 });
+    assert.equal(red.status, 201, red.text);
+    assert.equal(red.body.default_percentage_allocation, 60);
+    const retrieved = await api()
+      .get(`/api/v1/projects/${projectId}/features/${feature.id}/`)
+      .set(as(f.admin));
+    assert.equal(retrieved.body.type, 'MULTIVARIATE');
+    const state = await stateOf(environment.api_key, feature.id);
+    assert.deepEqual(
+      state.multivariate_feature_state_values.map(
+        (value: { percentage_allocation: number }) => value.percentage_allocation,
+      ),
+      [60],
+    );
+    const tooMuch = await api()
+      .post(options)
+      .set(as(f.admin))
+      .send({ type: 'unicode', string_value: 'blue', default_percentage_allocation: 50 });
+    assert.equal(tooMuch.status, 400);
+    assert.ok(tooMuch.body.default_percentage_allocation);
+    const blue = await api()
+      .post(options)
+      .set(as(f.admin))
+      .send({ type: 'unicode', string_value: 'blue', default_percentage_allocation: 10 });
+    const path = `/api/v1/environments/${environment.api_key}/featurestates/${state.id}/`;
+    const over = await api()
+      .patch(path)
+      .set(as(f.admin))
+      .send({
+        multivariate_feature_state_values: [
+          { multivariate_feature_option: red.body.id, percentage_allocation: 70 },
+          { multivariate_feature_option: blue.body.id, percentage_allocation: 40 },
+        ],
+      });
+    assert.equal(over.status, 400);
+    assert.ok(over.body.multivariate_feature_state_values);
+    const fine = await api()
+      .patch(path)
+      .set(as(f.admin))
+      .send({
+        multivariate_feature_state_values: [
+          { multivariate_feature_option: red.body.id, percentage_allocation: 70 },
+          { multivariate_feature_option: blue.body.id, percentage_allocation: 30 },
+        ],
+      });
+    assert.equal(fine.status, 200, fine.text);
+    await api().delete(`${options}${red.body.id}/`).set(as(f.admin)).expect(204);
+    await api().delete(`${options}${blue.body.id}/`).set(as(f.admin)).expect(204);
+    const standard = await api()
+      .get(`/api/v1/projects/${projectId}/features/${feature.id}/`)
+      .set(as(f.admin));
+    assert.equal(standard.body.type, 'STANDARD');
+  });
+
+  it('deletes a feature with its states', async () => {
+    const feature = await createFeature({ name: 'doomed' });
+    await api().delete(`/api/v1/projects/${projectId}/features/${feature.id}/`).set(as(f.admin)).expect(204);
+    const states = await t.ctx.database.knex('feature_states').where('feature_id', feature.id);
+    assert.equal(states.length, 0);
+    const gone = await api().get(`/api/v1/projects/${projectId}/features/${feature.id}/`).set(as(f.admin));
+    assert.equal(gone.status, 404);
+  });
+});
