@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
-import { as, createTenancy, type Tenancy } from '../organisations/tenancy-test-fixture.js';
+import { as, createTenancy, joinAs, type Tenancy } from '../organisations/tenancy-test-fixture.js';
+import { TestReceiver } from '../webhooks/webhook-test-receiver.js';
 
 describe('features, tags, multivariate options and feature states', () => {
   let t: TestApp;
@@ -236,6 +237,18 @@ describe('features, tags, multivariate options and feature states', () => {
       });
     assert.equal(over.status, 400);
     assert.ok(over.body.multivariate_feature_state_values);
+    const revision = await revisionOf(environment.id);
+    const foreignOption = await api()
+      .patch(path)
+      .set(as(f.admin))
+      .send({
+        multivariate_feature_state_values: [
+          { multivariate_feature_option: 2_000_000, percentage_allocation: 1 },
+        ],
+      });
+    assert.equal(foreignOption.status, 400);
+    assert.ok(foreignOption.body.multivariate_feature_state_values);
+    assert.equal(await revisionOf(environment.id), revision, 'a refused change bumps nothing');
     const fine = await api()
       .patch(path)
       .set(as(f.admin))
@@ -261,5 +274,112 @@ describe('features, tags, multivariate options and feature states', () => {
     assert.equal(states.length, 0);
     const gone = await api().get(`/api/v1/projects/${projectId}/features/${feature.id}/`).set(as(f.admin));
     assert.equal(gone.status, 404);
+  });
+});
+
+describe('feature permissions and FLAG_UPDATED webhooks', () => {
+  let t: TestApp;
+  let f: Tenancy;
+  let receiver: TestReceiver;
+  let projectId: number;
+  let environment: { id: number; api_key: string };
+  let feature: { id: number };
+  let stateId: number;
+  const api = () => request(t.app);
+  const member = async (grants: { project?: string[]; environment?: string[] }) => {
+    const person = await f.person('member');
+    await joinAs(t, f.admin, f.home.id, person, 'USER');
+    if (grants.project) {
+      await api()
+        .post(`/api/v1/projects/${projectId}/user-permissions/`)
+        .set(as(f.admin))
+        .send({ user: person.id, permissions: grants.project })
+        .expect(201);
+    }
+    if (grants.environment) {
+      await api()
+        .post(`/api/v1/environments/${environment.api_key}/user-permissions/`)
+        .set(as(f.admin))
+        .send({ user: person.id, permissions: grants.environment })
+        .expect(201);
+    }
+    return person;
+  };
+
+  before(async () => {
+    receiver = new TestReceiver();
+    await receiver.listen();
+    t = await createTestApp({ WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' });
+    f = await createTenancy(t);
+    projectId = (
+      await api().post('/api/v1/projects/').set(as(f.admin)).send({ name: 'Hooks', organisation: f.home.id })
+    ).body.id;
+    environment = (
+      await api().post('/api/v1/environments/').set(as(f.admin)).send({ name: 'Live', project: projectId })
+    ).body;
+    feature = (
+      await api().post(`/api/v1/projects/${projectId}/features/`).set(as(f.admin)).send({ name: 'hooked' })
+    ).body;
+    stateId = (
+      await api()
+        .get(`/api/v1/environments/${environment.api_key}/featurestates/?feature=${feature.id}`)
+        .set(as(f.admin))
+    ).body.results[0].id;
+  });
+  after(async () => {
+    await t.close();
+    await receiver.close();
+  });
+
+  it('asks CREATE_FEATURE, EDIT_FEATURE and DELETE_FEATURE of people who only view the project', async () => {
+    const viewer = await member({ project: ['VIEW_PROJECT'] });
+    const creator = await member({
+      project: ['VIEW_PROJECT', 'CREATE_FEATURE', 'EDIT_FEATURE', 'DELETE_FEATURE'],
+    });
+    const features = `/api/v1/projects/${projectId}/features/`;
+    assert.equal((await api().get(features).set(as(viewer))).status, 200);
+    assert.equal((await api().post(features).set(as(viewer)).send({ name: 'nope' })).status, 403);
+    const created = await api().post(features).set(as(creator)).send({ name: 'granted' });
+    assert.equal(created.status, 201, created.text);
+    const path = `${features}${created.body.id}/`;
+    assert.equal((await api().patch(path).set(as(viewer)).send({ description: 'x' })).status, 403);
+    assert.equal((await api().patch(path).set(as(creator)).send({ description: 'x' })).status, 200);
+    assert.equal((await api().delete(path).set(as(viewer))).status, 403);
+    assert.equal((await api().delete(path).set(as(creator))).status, 204);
+  });
+
+  it('asks UPDATE_FEATURE_STATE to change a state that VIEW_ENVIRONMENT may read', async () => {
+    const reader = await member({ environment: ['VIEW_ENVIRONMENT'] });
+    const writer = await member({ environment: ['VIEW_ENVIRONMENT', 'UPDATE_FEATURE_STATE'] });
+    const path = `/api/v1/environments/${environment.api_key}/featurestates/${stateId}/`;
+    assert.equal((await api().get(path).set(as(reader))).status, 200);
+    assert.equal((await api().put(path).set(as(reader)).send({ enabled: false })).status, 403);
+    assert.equal((await api().put(path).set(as(writer)).send({ enabled: false })).status, 200);
+    const byId = `/api/v1/features/featurestates/${stateId}/`;
+    assert.equal((await api().patch(byId).set(as(reader)).send({ enabled: false })).status, 403);
+    assert.equal((await api().patch(byId).set(as(writer)).send({ enabled: false })).status, 200);
+    const outsider = await member({});
+    assert.equal((await api().get(byId).set(as(outsider))).status, 404);
+  });
+
+  it("sends the environment's webhooks FLAG_UPDATED with the state before and after", async () => {
+    const hook = await api()
+      .post(`/api/v1/environments/${environment.api_key}/webhooks/`)
+      .set(as(f.admin))
+      .send({ url: receiver.url('/flags'), enabled: true });
+    assert.equal(hook.status, 201, hook.text);
+    const put = await api()
+      .put(`/api/v1/environments/${environment.api_key}/featurestates/${stateId}/`)
+      .set(as(f.admin))
+      .send({ enabled: true, feature_state_value: 'on' });
+    assert.equal(put.status, 200, put.text);
+    const delivered = JSON.parse((await receiver.next('/flags')).body);
+    assert.equal(delivered.event_type, 'FLAG_UPDATED');
+    assert.equal(delivered.data.new_state.enabled, true);
+    assert.equal(delivered.data.new_state.feature_state_value, 'on');
+    assert.equal(delivered.data.previous_state.enabled, false);
+    assert.equal(delivered.data.new_state.feature.name, 'hooked');
+    assert.deepEqual(delivered.data.new_state.environment, { id: environment.id, name: 'Live' });
+    assert.equal(delivered.data.changed_by, f.admin.email);
   });
 });
