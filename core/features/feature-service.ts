@@ -39,6 +39,25 @@ export interface FeatureView {
 }
 
 const allocationField = 'multivariate_feature_state_values';
+/** Allocations are floats (Flagsmith's FloatField): 33.3 + 33.3 + 33.4 must not count as over 100. */
+const overHundred = (total: number) => total > 100 + 1e-9;
+const duplicateName =
+  'Feature with that name already exists in this project. Note that feature names are case insensitive.';
+
+/** PostgreSQL's unique_violation, from either driver: two creates racing past the name check. */
+function isUniqueViolation(error: unknown): boolean {
+  const { code, nativeError } = error as { code?: string; nativeError?: { code?: string } };
+  return code === '23505' || nativeError?.code === '23505';
+}
+
+async function uniqueName<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw ValidationError.field('name', duplicateName);
+    throw error;
+  }
+}
 const overAllocated = 'The total percentage allocation of multivariate values may not exceed 100.';
 
 /**
@@ -74,13 +93,17 @@ export class FeatureService {
   }
 
   async create(access: ProjectAccess, input: FeatureInput & { name: string }): Promise<FeatureView> {
+    return uniqueName(() => this.#create(access, input));
+  }
+
+  async #create(access: ProjectAccess, input: FeatureInput & { name: string }): Promise<FeatureView> {
     return this.transactor.run(async (uow) => {
       const project = await this.#project(uow, access.projectId);
       await this.#validateName(uow, project, input.name);
       await this.#validateTags(uow, access.projectId, input.tags);
       const options = input.multivariate_options ?? [];
       const total = options.reduce((sum, option) => sum + option.default_percentage_allocation, 0);
-      if (total > 100) throw ValidationError.field('multivariate_options', overAllocated);
+      if (overHundred(total)) throw ValidationError.field('multivariate_options', overAllocated);
       const feature = await this.store.create(uow, access.projectId, {
         name: input.name,
         type: options.length > 0 ? 'MULTIVARIATE' : (input.type ?? 'STANDARD'),
@@ -128,6 +151,10 @@ export class FeatureService {
   }
 
   async update(access: ProjectAccess, featureId: number, input: FeatureInput): Promise<FeatureView> {
+    return uniqueName(() => this.#update(access, featureId, input));
+  }
+
+  async #update(access: ProjectAccess, featureId: number, input: FeatureInput): Promise<FeatureView> {
     return this.transactor.run(async (uow) => {
       const existing = await this.store.find(uow, access.projectId, featureId);
       if (!existing) throw domainErrors.notFound();
@@ -151,10 +178,15 @@ export class FeatureService {
       const feature = await this.store.find(uow, access.projectId, featureId);
       if (!feature) throw domainErrors.notFound();
       const states = await this.store.defaultStatesOfFeature(uow, featureId);
-      const views = (await Promise.all(states.map((state) => this.store.findState(uow, state.id)))).filter(
-        (view): view is FeatureStateView => view !== undefined,
-      );
-      const previous = await Promise.all(views.map((view) => this.#webhookState(uow, feature, view)));
+      // One query at a time: a transaction is one connection, and pg refuses overlapping queries on it.
+      const views: FeatureStateView[] = [];
+      const previous: FlagStateWebhookData[] = [];
+      for (const state of states) {
+        const view = await this.store.findState(uow, state.id);
+        if (!view) continue;
+        views.push(view);
+        previous.push(await this.#webhookState(uow, feature, view));
+      }
       await this.store.delete(uow, featureId);
       await this.#recordFeature(uow, access, feature, `Flag / Remote Config Deleted: ${feature.name}`);
       const changedBy = await this.#actorName(uow, access.organisation.tenant);
@@ -332,7 +364,7 @@ export class FeatureService {
         )
           throw ValidationError.field(allocationField, 'Each multivariate option may be allocated once.');
         const total = patch.allocations.reduce((sum, allocation) => sum + allocation.percentage, 0);
-        if (total > 100) throw ValidationError.field(allocationField, overAllocated);
+        if (overHundred(total)) throw ValidationError.field(allocationField, overAllocated);
       }
       const previous = await this.#webhookState(uow, feature, before);
       const statePatch: { enabled?: boolean; live_from?: Date | null } = {};
@@ -433,10 +465,7 @@ export class FeatureService {
         throw ValidationError.field('name', `Feature name must match regex: ${project.feature_name_regex}`);
     }
     if (await this.store.nameTaken(scope, project.id, name, exceptId)) {
-      throw ValidationError.field(
-        'name',
-        'Feature with that name already exists in this project. Note that feature names are case insensitive.',
-      );
+      throw ValidationError.field('name', duplicateName);
     }
   }
 
@@ -458,14 +487,14 @@ export class FeatureService {
     const defaults = options
       .filter((option) => option.id !== exceptOptionId)
       .reduce((sum, option) => sum + Number(option.default_percentage_allocation), 0);
-    if (defaults + allocation > 100)
+    if (overHundred(defaults + allocation))
       throw ValidationError.field('default_percentage_allocation', overAllocated);
     const totals = await this.store.allocatedTotals(
       scope,
       states.map((state) => state.id),
     );
     for (const total of totals.values()) {
-      if (total + allocation > 100)
+      if (overHundred(total + allocation))
         throw ValidationError.field('default_percentage_allocation', overAllocated);
     }
   }

@@ -259,12 +259,42 @@ describe('features, tags, multivariate options and feature states', () => {
         ],
       });
     assert.equal(fine.status, 200, fine.text);
+    const allocationsOf = (state: {
+      multivariate_feature_state_values: { percentage_allocation: number }[];
+    }) => state.multivariate_feature_state_values.map((value) => value.percentage_allocation);
+    const later = await createEnvironment('Later');
+    assert.deepEqual(allocationsOf(await stateOf(later.api_key, feature.id)), [60, 10]);
+    const clone = await api()
+      .post(`/api/v1/environments/${environment.api_key}/clone/`)
+      .set(as(f.admin))
+      .send({ name: 'Clone' });
+    assert.equal(clone.status, 200, clone.text);
+    assert.deepEqual(allocationsOf(await stateOf(clone.body.api_key, feature.id)), [70, 30]);
+    const thirds = await api()
+      .patch(path)
+      .set(as(f.admin))
+      .send({
+        multivariate_feature_state_values: [
+          { multivariate_feature_option: red.body.id, percentage_allocation: 33.3 },
+          { multivariate_feature_option: blue.body.id, percentage_allocation: 66.7 },
+        ],
+      });
+    assert.equal(thirds.status, 200, thirds.text);
     await api().delete(`${options}${red.body.id}/`).set(as(f.admin)).expect(204);
     await api().delete(`${options}${blue.body.id}/`).set(as(f.admin)).expect(204);
     const standard = await api()
       .get(`/api/v1/projects/${projectId}/features/${feature.id}/`)
       .set(as(f.admin));
     assert.equal(standard.body.type, 'STANDARD');
+  });
+
+  it('answers two racing creates of one name in different cases with one 201 and one 400', async () => {
+    const post = (name: string) =>
+      api().post(`/api/v1/projects/${projectId}/features/`).set(as(f.admin)).send({ name });
+    const answers = await Promise.all([post('racer'), post('RACER')]);
+    assert.deepEqual(answers.map((answer) => answer.status).sort(), [201, 400]);
+    const refused = answers.find((answer) => answer.status === 400);
+    assert.ok(refused?.body.name, refused?.text);
   });
 
   it('deletes a feature with its states', async () => {
