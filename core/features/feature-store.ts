@@ -382,6 +382,72 @@ export class FeatureStore {
     return counts;
   }
 
+  /**
+   * What the environment document needs of features, in five queries whatever their number: the project's
+   * features, the live environment default of each (Flagsmith's v1 get_live_feature_states: `version` not
+   * null, `live_from` not after `at`, the latest `live_from` then `version` winning), their values and
+   * allocations, and the features' multivariate options. A state scheduled for later is left out until `at`
+   * reaches it, so a builder that caches must also expire at the earliest future `live_from`
+   * (`nextLiveFrom`).
+   */
+  async liveDefaults(scope: DataScope, environmentId: number, at: Date = new Date()) {
+    const { knex } = scope;
+    const projectOf = knex('environments').select('project_id').where('id', environmentId);
+    const features = (await knex('features')
+      .whereIn('project_id', projectOf)
+      .orderBy('id')
+      .select('*')) as FeatureRow[];
+    const live = knex('feature_states')
+      .distinctOn('feature_id')
+      .where('environment_id', environmentId)
+      .whereNull('identity_id')
+      .whereNotNull('version')
+      .whereNotNull('live_from')
+      .where('live_from', '<=', at)
+      .orderBy([
+        { column: 'feature_id' },
+        { column: 'live_from', order: 'desc' },
+        { column: 'version', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ]);
+    const states = (await live.clone().select(stateColumns)) as FeatureStateRow[];
+    const liveIds = live.clone().select('id');
+    const values = (await knex('feature_state_values')
+      .whereIn('feature_state_id', liveIds)
+      .select(
+        'feature_state_id',
+        'type',
+        'string_value',
+        'integer_value',
+        'boolean_value',
+      )) as (FeatureStateValueRow & {
+      feature_state_id: number;
+    })[];
+    const allocations = (await knex('multivariate_feature_state_values')
+      .whereIn('feature_state_id', liveIds.clone())
+      .orderBy('id')
+      .select(
+        'id',
+        'feature_state_id',
+        'multivariate_feature_option_id',
+        'percentage_allocation',
+      )) as MultivariateStateValueRow[];
+    const options = (await knex('multivariate_feature_options')
+      .whereIn('feature_id', knex('features').select('id').whereIn('project_id', projectOf.clone()))
+      .orderBy('id')) as MultivariateOptionRow[];
+    const [next] = (await knex('feature_states')
+      .where('environment_id', environmentId)
+      .whereNull('identity_id')
+      .where('live_from', '>', at)
+      .min({ next: 'live_from' })) as { next: Date | string | null }[];
+    return {
+      features,
+      states: joinStates(states, values, allocations),
+      optionsByFeature: groupBy(options, (option) => option.feature_id),
+      nextLiveFrom: next?.next ? new Date(next.next) : null,
+    };
+  }
+
   async #views(scope: DataScope, rows: FeatureStateRow[]): Promise<FeatureStateView[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((row) => row.id);
@@ -407,20 +473,37 @@ export class FeatureStore {
         'multivariate_feature_option_id',
         'percentage_allocation',
       )) as MultivariateStateValueRow[];
-    const valueByState = new Map(values.map(({ feature_state_id, ...value }) => [feature_state_id, value]));
-    return rows.map((row) => ({
-      ...row,
-      value: valueByState.get(row.id),
-      multivariate: allocations
-        .filter((allocation) => allocation.feature_state_id === row.id)
-        .map((allocation) => ({
-          ...allocation,
-          percentage_allocation: Number(allocation.percentage_allocation),
-        })),
-    }));
+    return joinStates(rows, values, allocations);
   }
 }
 
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
+function groupBy<T>(rows: readonly T[], key: (row: T) => number): Map<number, T[]> {
+  const groups = new Map<number, T[]>();
+  for (const row of rows) {
+    const group = groups.get(key(row));
+    if (group) group.push(row);
+    else groups.set(key(row), [row]);
+  }
+  return groups;
+}
+
+function joinStates(
+  rows: readonly FeatureStateRow[],
+  values: readonly (FeatureStateValueRow & { feature_state_id: number })[],
+  allocations: readonly MultivariateStateValueRow[],
+): FeatureStateView[] {
+  const valueByState = new Map(values.map(({ feature_state_id, ...value }) => [feature_state_id, value]));
+  const allocationsByState = groupBy(allocations, (allocation) => allocation.feature_state_id);
+  return rows.map((row) => ({
+    ...row,
+    value: valueByState.get(row.id),
+    multivariate: (allocationsByState.get(row.id) ?? []).map((allocation) => ({
+      ...allocation,
+      percentage_allocation: Number(allocation.percentage_allocation),
+    })),
+  }));
 }

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
 import { as, createTenancy, joinAs, type Tenancy } from '../organisations/tenancy-test-fixture.js';
 import { TestReceiver } from '../webhooks/webhook-test-receiver.js';
+import { FeatureStore } from './feature-store.js';
 
 describe('features, tags, multivariate options and feature states', () => {
   let t: TestApp;
@@ -295,6 +296,59 @@ describe('features, tags, multivariate options and feature states', () => {
     assert.deepEqual(answers.map((answer) => answer.status).sort(), [201, 400]);
     const refused = answers.find((answer) => answer.status === 400);
     assert.ok(refused?.body.name, refused?.text);
+  });
+
+  it("reads an environment's live defaults for the document in the same number of queries for 3 or 13 features", async () => {
+    const project = await api()
+      .post('/api/v1/projects/')
+      .set(as(f.admin))
+      .send({ name: 'Document', organisation: f.home.id });
+    const documentEnvironment = await api()
+      .post('/api/v1/environments/')
+      .set(as(f.admin))
+      .send({ name: 'Doc', project: project.body.id });
+    const add = async (count: number, offset: number) => {
+      for (let index = 0; index < count; index++) {
+        await api()
+          .post(`/api/v1/projects/${project.body.id}/features/`)
+          .set(as(f.admin))
+          .send({ name: `doc_${offset + index}`, initial_value: `${offset + index}` });
+      }
+    };
+    const store = new FeatureStore();
+    const knex = t.ctx.database.knex;
+    const countQueries = async () => {
+      let queries = 0;
+      const onQuery = () => void queries++;
+      knex.on('query', onQuery);
+      const read = await store.liveDefaults({ knex }, documentEnvironment.body.id);
+      knex.off('query', onQuery);
+      return { queries, read };
+    };
+    await add(3, 0);
+    const few = await countQueries();
+    await add(10, 3);
+    const many = await countQueries();
+    assert.equal(few.read.states.length, 3);
+    assert.equal(many.read.states.length, 13);
+    assert.equal(many.queries, few.queries);
+    assert.equal(many.read.states.find((state) => state.value?.integer_value === 12)?.enabled, false);
+
+    const [first] = many.read.states;
+    const future = new Date(Date.now() + 3_600_000);
+    await api()
+      .patch(`/api/v1/features/featurestates/${first?.id}/`)
+      .set(as(f.admin))
+      .send({ live_from: future.toISOString() });
+    const scheduled = await store.liveDefaults({ knex }, documentEnvironment.body.id);
+    assert.equal(scheduled.states.length, 12, 'a state scheduled for later is not live yet');
+    assert.equal(scheduled.nextLiveFrom?.toISOString(), future.toISOString());
+    const later = await store.liveDefaults(
+      { knex },
+      documentEnvironment.body.id,
+      new Date(future.getTime() + 1),
+    );
+    assert.equal(later.states.length, 13);
   });
 
   it('deletes a feature with its states', async () => {
