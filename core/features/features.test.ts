@@ -351,6 +351,62 @@ describe('features, tags, multivariate options and feature states', () => {
     assert.equal(later.states.length, 13);
   });
 
+  it('refuses bad options, tags and state values with a 400 naming the field', async () => {
+    const feature = await createFeature({ name: 'strict' });
+    const options = `/api/v1/projects/${projectId}/features/${feature.id}/mv-options/`;
+    const cases: [string, string, object, string][] = [
+      ['post', options, { type: 'float', string_value: 'x' }, 'type'],
+      [
+        'post',
+        options,
+        { string_value: 'x', default_percentage_allocation: 101 },
+        'default_percentage_allocation',
+      ],
+      ['post', options, { string_value: 'x', key: 'not a slug' }, 'key'],
+      ['post', `/api/v1/projects/${projectId}/tags/`, { label: '' }, 'label'],
+      [
+        'post',
+        `/api/v1/projects/${projectId}/features/`,
+        { name: 'x', multivariate_options: 'no' },
+        'multivariate_options',
+      ],
+      [
+        'post',
+        `/api/v1/projects/${projectId}/features/`,
+        {
+          name: 'over',
+          multivariate_options: [
+            { string_value: 'a', default_percentage_allocation: 60 },
+            { string_value: 'b', default_percentage_allocation: 60 },
+          ],
+        },
+        'multivariate_options',
+      ],
+    ];
+    const state = await stateOf(environment.api_key, feature.id);
+    const statePath = `/api/v1/environments/${environment.api_key}/featurestates/${state.id}/`;
+    cases.push(
+      ['patch', statePath, { feature_state_value: [1, 2] }, 'feature_state_value'],
+      ['patch', statePath, { enabled: 'yes' }, 'enabled'],
+      ['patch', statePath, { live_from: 'tomorrow' }, 'live_from'],
+      [
+        'patch',
+        statePath,
+        {
+          multivariate_feature_state_values: [{ multivariate_feature_option: 'a', percentage_allocation: 1 }],
+        },
+        'multivariate_feature_state_values.0.multivariate_feature_option',
+      ],
+    );
+    for (const [method, path, body, field] of cases) {
+      const response = await api()[method as 'post' | 'patch'](path).set(as(f.admin)).send(body);
+      assert.equal(response.status, 400, `${method} ${path} ${JSON.stringify(body)}: ${response.text}`);
+      assert.ok(Array.isArray(response.body[field]), `${field} in ${response.text}`);
+    }
+    const untouched = await stateOf(environment.api_key, feature.id);
+    assert.deepEqual(untouched, state);
+  });
+
   it('deletes a feature with its states', async () => {
     const feature = await createFeature({ name: 'doomed' });
     await api().delete(`/api/v1/projects/${projectId}/features/${feature.id}/`).set(as(f.admin)).expect(204);
