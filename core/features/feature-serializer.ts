@@ -45,6 +45,28 @@ export function stateToWire(state: FeatureStateView) {
   };
 }
 
+/**
+ * WritableNestedFeatureStateSerializer (`/features/featurestates/`): the same state with its value nested and
+ * typed, `{type, string_value, integer_value, boolean_value}`, as Flagsmith's FeatureStateValueSerializer.
+ */
+export function nestedStateToWire(state: FeatureStateView) {
+  const value = state.value ?? {
+    type: 'unicode',
+    string_value: null,
+    integer_value: null,
+    boolean_value: null,
+  };
+  return {
+    ...stateToWire(state),
+    feature_state_value: {
+      type: value.type,
+      string_value: value.string_value,
+      integer_value: value.integer_value,
+      boolean_value: value.boolean_value,
+    },
+  };
+}
+
 /** FeatureStateSerializerSmall, as the feature list embeds it. */
 function smallStateToWire(state: FeatureStateView) {
   return {

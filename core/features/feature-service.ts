@@ -329,6 +329,15 @@ export class FeatureService {
     return state;
   }
 
+  /** The key of an environment named by its numeric id (`?environment=`). */
+  async environmentKeyOf(environmentId: number): Promise<string | undefined> {
+    const row = (await this.transactor.reads
+      .knex('environments')
+      .where('id', environmentId)
+      .first('api_key')) as { api_key: string } | undefined;
+    return row?.api_key;
+  }
+
   /** The environment a state belongs to, for routes addressed by the state's id alone. */
   async environmentKeyOfState(stateId: number): Promise<string | undefined> {
     const row = (await this.transactor.reads

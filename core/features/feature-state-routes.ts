@@ -14,7 +14,8 @@ import { optionalDateTime } from '../organisations/organisation-fields.js';
 import { pathId } from '../organisations/organisation-policy.js';
 import { maxPageSize, pageBody, pageRequest } from '../organisations/pagination.js';
 import { tenantOf } from '../organisations/tenant.js';
-import { stateToWire } from './feature-serializer.js';
+import type { FeatureStateView } from './feature-models.js';
+import { nestedStateToWire, stateToWire } from './feature-serializer.js';
 import type { FeatureService } from './feature-service.js';
 import { featureStateValueField, inputToRow } from './feature-value.js';
 
@@ -38,6 +39,19 @@ const stateBody = z.object({
     .max(1000)
     .optional(),
 });
+
+const queryId = z
+  .string({ error: 'This field is required.' })
+  .regex(/^\d{1,9}$/, 'A valid integer is required.')
+  .transform(Number);
+const listQuery = z.object({ environment: queryId, feature: queryId.optional() });
+
+/** A query string's single values (a repeated parameter counts once, as Django's QueryDict.get). */
+function singleQuery(req: Request) {
+  return Object.fromEntries(
+    Object.entries(req.query).map(([key, value]) => [key, Array.isArray(value) ? value.at(-1) : value]),
+  );
+}
 
 function idOf(value: unknown): number {
   const id = pathId(value);
@@ -69,19 +83,24 @@ export function featureStateRoutes(deps: { features: FeatureService; policy: Env
   });
   const accessByState = (req: Request) => resolved.get(req) as EnvironmentAccess;
 
-  const update = (accessOf: (req: Request) => EnvironmentAccess) => async (req: Request, res: Response) => {
-    const body = parseBody(stateBody, req.body);
-    const state = await features.updateState(accessOf(req), idOf(req.params.stateId), {
-      enabled: body.enabled,
-      value: body.feature_state_value === undefined ? undefined : inputToRow(body.feature_state_value),
-      live_from: body.live_from,
-      allocations: body.multivariate_feature_state_values?.map((allocation) => ({
-        optionId: allocation.multivariate_feature_option,
-        percentage: allocation.percentage_allocation,
-      })),
-    });
-    res.json(stateToWire(state));
-  };
+  const update =
+    (
+      accessOf: (req: Request) => EnvironmentAccess,
+      toWire: (state: FeatureStateView) => object = stateToWire,
+    ) =>
+    async (req: Request, res: Response) => {
+      const body = parseBody(stateBody, req.body);
+      const state = await features.updateState(accessOf(req), idOf(req.params.stateId), {
+        enabled: body.enabled,
+        value: body.feature_state_value === undefined ? undefined : inputToRow(body.feature_state_value),
+        live_from: body.live_from,
+        allocations: body.multivariate_feature_state_values?.map((allocation) => ({
+          optionId: allocation.multivariate_feature_option,
+          percentage: allocation.percentage_allocation,
+        })),
+      });
+      res.json(toWire(state));
+    };
 
   const environments = Router();
   route(environments, '/:apiKey/featurestates/', {
@@ -122,20 +141,49 @@ export function featureStateRoutes(deps: { features: FeatureService; policy: Env
     },
   });
 
+  // `/features/featurestates/?environment=<id>`: the environment named by its numeric id (required).
+  const byEnvironmentId: Permission = {
+    name: environmentRules.view.name,
+    allows: async (principal, req) => {
+      const tenant = tenantOf(principal);
+      if (!tenant) return false;
+      const { environment } = parseBody(listQuery, singleQuery(req));
+      const apiKey = await features.environmentKeyOf(environment);
+      const access = apiKey === undefined ? undefined : await policy.accessTo(tenant, apiKey);
+      if (!access) throw domainErrors.notFound();
+      resolved.set(req, access);
+      return true;
+    },
+  };
+
   const byId = Router();
+  route(byId, '/featurestates/', {
+    get: {
+      permission: byEnvironmentId,
+      handle: async (req, res) => {
+        const { feature } = parseBody(listQuery, singleQuery(req));
+        const page = pageRequest(req, maxPageSize);
+        const states = await features.listStates(accessByState(req), feature);
+        const slice = states.slice(page.offset, page.offset + page.pageSize).map(nestedStateToWire);
+        res.json(pageBody(req, page, states.length, slice));
+      },
+    },
+  });
   route(byId, '/featurestates/:stateId/', {
     get: {
       permission: byState(environmentRules.view),
       handle: async (req, res) =>
-        void res.json(stateToWire(await features.viewState(accessByState(req), idOf(req.params.stateId)))),
+        void res.json(
+          nestedStateToWire(await features.viewState(accessByState(req), idOf(req.params.stateId))),
+        ),
     },
     put: {
       permission: byState(environmentRules.granted('UPDATE_FEATURE_STATE')),
-      handle: update(accessByState),
+      handle: update(accessByState, nestedStateToWire),
     },
     patch: {
       permission: byState(environmentRules.granted('UPDATE_FEATURE_STATE')),
-      handle: update(accessByState),
+      handle: update(accessByState, nestedStateToWire),
     },
   });
 

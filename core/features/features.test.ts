@@ -171,19 +171,39 @@ describe('features, tags, multivariate options and feature states', () => {
       log: 'Flag state / Remote Config value updated for feature: toggle_me',
       environment_id: environment.id,
     });
+    const typed = (type: string, value: Record<string, unknown>) => ({
+      type,
+      string_value: null,
+      integer_value: null,
+      boolean_value: null,
+      ...value,
+    });
     for (const [sent, expected] of [
-      [7, 7],
-      [true, true],
-      [1.5, '1.5'],
-      [{ type: 'int', integer_value: 3 }, 3],
+      [7, typed('int', { integer_value: 7 })],
+      [true, typed('bool', { boolean_value: true })],
+      [1.5, typed('unicode', { string_value: '1.5' })],
+      [{ type: 'int', integer_value: 3 }, typed('int', { integer_value: 3 })],
     ] as const) {
       const patched = await api()
         .patch(`/api/v1/features/featurestates/${state.id}/`)
         .set(as(f.admin))
         .send({ feature_state_value: sent });
       assert.equal(patched.status, 200, patched.text);
-      assert.equal(patched.body.feature_state_value, expected);
+      assert.deepEqual(patched.body.feature_state_value, expected);
     }
+    assert.equal((await stateOf(environment.api_key, feature.id)).feature_state_value, 3);
+    const nested = await api()
+      .get(`/api/v1/features/featurestates/?environment=${environment.id}&feature=${feature.id}`)
+      .set(as(f.admin));
+    assert.equal(nested.status, 200, nested.text);
+    assert.deepEqual(
+      nested.body.results.map((result: { id: number }) => result.id),
+      [state.id],
+    );
+    assert.deepEqual(nested.body.results[0].feature_state_value, typed('int', { integer_value: 3 }));
+    const missing = await api().get('/api/v1/features/featurestates/').set(as(f.admin));
+    assert.equal(missing.status, 400);
+    assert.deepEqual(missing.body, { environment: ['This field is required.'] });
     const future = new Date(Date.now() + 86_400_000).toISOString();
     const scheduled = await api()
       .patch(`/api/v1/environments/${environment.api_key}/featurestates/${state.id}/`)

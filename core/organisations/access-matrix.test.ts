@@ -619,6 +619,12 @@ const featureMatrix: Row[] = [
     expect: environmentAdmins(200),
   },
   {
+    name: 'list feature states by environment id',
+    method: 'get',
+    path: (f) => `/api/v1/features/featurestates/?environment=${f.homeEnvironment.id}`,
+    expect: environmentAdmins(200),
+  },
+  {
     name: 'retrieve a feature state by id',
     method: 'get',
     path: (f) => `/api/v1/features/featurestates/${f.homeState.id}/`,
