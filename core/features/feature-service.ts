@@ -1,12 +1,12 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { DataScope, Transactor, UnitOfWork } from '../data/unit-of-work.js';
 import type { EnvironmentAccess } from '../environments/environment-policy.js';
+import { bumpEnvironmentRevisions, bumpProjectEnvironments } from '../environments/environment-revision.js';
 import { initialFeatureStateValue } from '../environments/feature-state-seeds.js';
 import { domainErrors, ValidationError } from '../errors/domain-error.js';
 import type { Tenant } from '../organisations/tenant.js';
 import type { ProjectAccess } from '../projects/project-policy.js';
 import type { FlagStateWebhookData, WebhookOutbox } from '../webhooks/webhook-outbox.js';
-import { bumpEnvironmentRevisions, bumpProjectEnvironments } from './environment-revision.js';
 import type { FeatureRow, FeatureStateView, MultivariateOptionRow, TagRow } from './feature-models.js';
 import type {
   FeatureFields,

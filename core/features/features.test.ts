@@ -427,6 +427,24 @@ describe('features, tags, multivariate options and feature states', () => {
     assert.deepEqual(untouched, state);
   });
 
+  it("bumps the revision for the project's hide_disabled_flags and the environment's own settings", async () => {
+    const before = await revisionOf(environment.id);
+    await api().patch(`/api/v1/projects/${projectId}/`).set(as(f.admin)).send({ name: 'Flags' }).expect(200);
+    assert.equal(await revisionOf(environment.id), before, 'a rename changes nothing an SDK sees');
+    await api()
+      .patch(`/api/v1/projects/${projectId}/`)
+      .set(as(f.admin))
+      .send({ hide_disabled_flags: true })
+      .expect(200);
+    assert.equal(await revisionOf(environment.id), before + 1);
+    await api()
+      .patch(`/api/v1/environments/${environment.api_key}/`)
+      .set(as(f.admin))
+      .send({ hide_disabled_flags: false })
+      .expect(200);
+    assert.equal(await revisionOf(environment.id), before + 2);
+  });
+
   it('deletes a feature with its states', async () => {
     const feature = await createFeature({ name: 'doomed' });
     await api().delete(`/api/v1/projects/${projectId}/features/${feature.id}/`).set(as(f.admin)).expect(204);
