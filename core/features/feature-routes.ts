@@ -204,17 +204,8 @@ export function featureRoutes(deps: { features: FeatureService; policy: ProjectP
 
   const updateOption = (partial: boolean) => async (req: Request, res: import('express').Response) => {
     const body = parseBody(optionBody, req.body);
-    const patch = partial
-      ? {
-          ...(body.type !== undefined ||
-          body.string_value !== undefined ||
-          body.integer_value !== undefined ||
-          body.boolean_value !== undefined
-            ? typedToRow(body)
-            : {}),
-          ...defined({ default_percentage_allocation: body.default_percentage_allocation, key: body.key }),
-        }
-      : optionFields(body);
+    // A PATCH changes only the columns it names (an integer_value alone keeps the option's `int` type).
+    const patch = partial ? defined(body) : optionFields(body);
     const option = await features.updateOption(
       policy.accessOf(req),
       idOf(req.params.featureId),

@@ -242,6 +242,17 @@ describe('features, tags, multivariate options and feature states', () => {
       .send({ type: 'unicode', string_value: 'blue', default_percentage_allocation: 50 });
     assert.equal(tooMuch.status, 400);
     assert.ok(tooMuch.body.default_percentage_allocation);
+    const numeric = await api()
+      .post(options)
+      .set(as(f.admin))
+      .send({ type: 'int', integer_value: 1, default_percentage_allocation: 0 });
+    const renumbered = await api()
+      .patch(`${options}${numeric.body.id}/`)
+      .set(as(f.admin))
+      .send({ integer_value: 5 });
+    assert.equal(renumbered.status, 200, renumbered.text);
+    assert.deepEqual([renumbered.body.type, renumbered.body.integer_value], ['int', 5]);
+    await api().delete(`${options}${numeric.body.id}/`).set(as(f.admin)).expect(204);
     const blue = await api()
       .post(options)
       .set(as(f.admin))
