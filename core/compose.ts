@@ -8,6 +8,7 @@ import { createCache } from './cache/cache.js';
 import { Transactor } from './data/unit-of-work.js';
 import { createEnvironmentsSlice } from './environments/environments-slice.js';
 import { EventBus } from './events/event-bus.js';
+import { createFeaturesSlice } from './features/features-slice.js';
 import { createHealthSlice } from './health/health-slice.js';
 import { createInstanceSlice } from './instance/instance-slice.js';
 import { InstanceStore } from './instance/instance-store.js';
@@ -75,7 +76,7 @@ export async function composeContext(settings: Settings, options: ComposeOptions
   createSegmentsSlice(kernel, { projectPolicy, auditLog });
   const { environmentPolicy } = createEnvironmentsSlice(kernel, { organisationPolicy, auditLog });
   mountScopedRoutes({ organisationPolicy, projectPolicy });
-  const { stopWebhooks } = createWebhooksSlice(kernel, {
+  const { webhookOutbox, stopWebhooks } = createWebhooksSlice(kernel, {
     auditLog,
     auditStore,
     organisationPolicy,
@@ -83,6 +84,7 @@ export async function composeContext(settings: Settings, options: ComposeOptions
     environmentPolicy,
     delivery: options.webhookDelivery,
   });
+  createFeaturesSlice(kernel, { auditLog, projectPolicy, environmentPolicy, webhookOutbox });
   const context: AppContext = { ...kernel, users, instance };
   stopHooks.set(context, stopWebhooks);
   return context;

@@ -7,6 +7,7 @@ import { type Tenant, tenantOrganisationIds } from '../organisations/tenant.js';
 import type { EnvironmentApiKeyFields, EnvironmentApiKeyStore } from './environment-api-key-store.js';
 import type { EnvironmentModel } from './environment-models.js';
 import type { EnvironmentAccess, EnvironmentPolicy } from './environment-policy.js';
+import { bumpEnvironmentRevisions } from './environment-revision.js';
 import type { EnvironmentFields, EnvironmentStore } from './environment-store.js';
 import type { IdentityStore } from './identity-store.js';
 
@@ -152,6 +153,8 @@ export class EnvironmentService {
           uuid: environment.uuid,
           log: `Environment updated: ${environment.name}`,
         });
+        // The environment document carries its settings (hide_disabled_flags, hashing, local evaluation).
+        await bumpEnvironmentRevisions(uow, [environment.id]);
       }
       return environment;
     });

@@ -72,6 +72,32 @@ export async function seedFeatureStates(
       ...initialFeatureStateValue(byFeature.get(state.feature_id)?.initial_value ?? null, preventDefaults),
     })),
   );
+  // Flagsmith's MultivariateFeatureStateValues for a new environment default: each option at its default.
+  const options = (await uow
+    .knex('multivariate_feature_options')
+    .whereIn(
+      'feature_id',
+      features.map((feature) => feature.id),
+    )
+    .select('id', 'feature_id', 'default_percentage_allocation')) as {
+    id: number;
+    feature_id: number;
+    default_percentage_allocation: number;
+  }[];
+  const stateOf = new Map(states.map((state) => [state.feature_id, state.id]));
+  const allocations = options.flatMap((option) => {
+    const stateId = stateOf.get(option.feature_id);
+    return stateId === undefined
+      ? []
+      : [
+          {
+            feature_state_id: stateId,
+            multivariate_feature_option_id: option.id,
+            percentage_allocation: option.default_percentage_allocation,
+          },
+        ];
+  });
+  if (allocations.length > 0) await uow.knex('multivariate_feature_state_values').insert(allocations);
 }
 
 /**
@@ -133,4 +159,21 @@ export async function cloneFeatureStates(uow: UnitOfWork, sourceId: number, clon
     feature_state_id: copy.id,
   }));
   await uow.knex('feature_state_values').insert(rows);
+  const allocations = (await uow
+    .knex('multivariate_feature_state_values')
+    .whereIn(
+      'feature_state_id',
+      live.map((state) => state.id),
+    )
+    .select('feature_state_id', 'multivariate_feature_option_id', 'percentage_allocation')) as {
+    feature_state_id: number;
+    multivariate_feature_option_id: number;
+    percentage_allocation: number;
+  }[];
+  const copyOf = new Map(copies.map((copy) => [sourceOf.get(copy.feature_id), copy.id]));
+  const copied = allocations.flatMap((allocation) => {
+    const copyId = copyOf.get(allocation.feature_state_id);
+    return copyId === undefined ? [] : [{ ...allocation, feature_state_id: copyId }];
+  });
+  if (copied.length > 0) await uow.knex('multivariate_feature_state_values').insert(copied);
 }

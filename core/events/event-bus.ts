@@ -26,6 +26,11 @@ export interface CoreEvents {
   };
   /** A segment was created, changed (name, rules, conditions) or deleted: environment documents change. */
   'segment.changed': { projectId: number; segmentId: number };
+  /**
+   * Something an SDK of the environment would see changed (a flag, a value, an allocation): its `revision`
+   * and `updated_at` were bumped in the same transaction. The SDK and real-time slices rebuild on it.
+   */
+  'environment.changed': { environmentId: number; revision: number };
 }
 
 export type CoreEvent = { [K in keyof CoreEvents]: { name: K; payload: CoreEvents[K] } }[keyof CoreEvents];

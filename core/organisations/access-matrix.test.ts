@@ -23,6 +23,12 @@ type Fixture = Tenancy & {
   /** An environment of a project of home (the environments slice adds its own rows; this one is inserted). */
   environmentKey: string;
   projectId: number;
+  /** A feature of the home project, and its state in the home environment. */
+  homeFeature: { id: number; name: string };
+  homeState: { id: number };
+  spareFeature(): Promise<{ id: number }>;
+  spareOption(): Promise<{ id: number }>;
+  spareTag(): Promise<{ id: number }>;
 };
 
 /**
@@ -518,6 +524,168 @@ const environmentMatrix: Row[] = [
   },
 ];
 
+// Features, tags and multivariate options: the home user and the non-admin key hold nothing on the project
+// and do not find it (404); feature states follow the environment's level.
+const projectAdmins = (ok: number): Record<Caller, number> => ({ ...members(ok), user: 404, userKey: 404 });
+const featuresPath = (f: Fixture, rest = '') => `/api/v1/projects/${f.homeProject.id}/features/${rest}`;
+const featureMatrix: Row[] = [
+  {
+    name: 'list features',
+    method: 'get',
+    path: (f) => featuresPath(f, `?page=1&page_size=50&environment=${f.homeEnvironment.id}`),
+    expect: projectAdmins(200),
+  },
+  {
+    name: 'create a feature',
+    method: 'post',
+    path: (f) => featuresPath(f),
+    body: () => ({ name: unique('matrix_feature') }),
+    expect: projectAdmins(201),
+  },
+  {
+    name: 'retrieve a feature',
+    method: 'get',
+    path: (f) => featuresPath(f, `${f.homeFeature.id}/`),
+    expect: projectAdmins(200),
+  },
+  {
+    name: 'update a feature',
+    method: 'put',
+    path: (f) => featuresPath(f, `${f.homeFeature.id}/`),
+    body: (f) => ({ name: f.homeFeature.name }),
+    expect: projectAdmins(200),
+  },
+  {
+    name: 'partially update a feature',
+    method: 'patch',
+    path: (f) => featuresPath(f, `${f.homeFeature.id}/`),
+    body: () => ({ description: 'changed' }),
+    expect: projectAdmins(200),
+  },
+  {
+    name: 'delete a feature',
+    method: 'delete',
+    path: async (f) => featuresPath(f, `${(await f.spareFeature()).id}/`),
+    expect: projectAdmins(204),
+  },
+  {
+    name: 'list multivariate options',
+    method: 'get',
+    path: (f) => featuresPath(f, `${f.homeFeature.id}/mv-options/`),
+    expect: projectAdmins(200),
+  },
+  {
+    name: 'create a multivariate option',
+    method: 'post',
+    path: (f) => featuresPath(f, `${f.homeFeature.id}/mv-options/`),
+    body: () => ({ type: 'unicode', string_value: 'v', default_percentage_allocation: 0 }),
+    expect: projectAdmins(201),
+  },
+  {
+    name: 'retrieve a multivariate option',
+    method: 'get',
+    path: async (f) => featuresPath(f, `${f.homeFeature.id}/mv-options/${(await f.spareOption()).id}/`),
+    expect: projectAdmins(200),
+  },
+  {
+    name: 'update a multivariate option',
+    method: 'patch',
+    path: async (f) => featuresPath(f, `${f.homeFeature.id}/mv-options/${(await f.spareOption()).id}/`),
+    body: () => ({ key: 'variant' }),
+    expect: projectAdmins(200),
+  },
+  {
+    name: 'delete a multivariate option',
+    method: 'delete',
+    path: async (f) => featuresPath(f, `${f.homeFeature.id}/mv-options/${(await f.spareOption()).id}/`),
+    expect: projectAdmins(204),
+  },
+  {
+    name: 'list tags',
+    method: 'get',
+    path: (f) => `/api/v1/projects/${f.homeProject.id}/tags/`,
+    expect: projectAdmins(200),
+  },
+  {
+    name: 'create a tag',
+    method: 'post',
+    path: (f) => `/api/v1/projects/${f.homeProject.id}/tags/`,
+    body: () => ({ label: unique('tag') }),
+    expect: projectAdmins(201),
+  },
+  {
+    name: 'retrieve a tag',
+    method: 'get',
+    path: async (f) => `/api/v1/projects/${f.homeProject.id}/tags/${(await f.spareTag()).id}/`,
+    expect: projectAdmins(200),
+  },
+  {
+    name: 'update a tag',
+    method: 'put',
+    path: async (f) => `/api/v1/projects/${f.homeProject.id}/tags/${(await f.spareTag()).id}/`,
+    body: () => ({ label: unique('renamed') }),
+    expect: projectAdmins(200),
+  },
+  {
+    name: 'delete a tag',
+    method: 'delete',
+    path: async (f) => `/api/v1/projects/${f.homeProject.id}/tags/${(await f.spareTag()).id}/`,
+    expect: projectAdmins(204),
+  },
+  {
+    name: 'list feature states',
+    method: 'get',
+    path: (f) => environmentPath(f, `featurestates/?feature=${f.homeFeature.id}`),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'retrieve a feature state',
+    method: 'get',
+    path: (f) => environmentPath(f, `featurestates/${f.homeState.id}/`),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'toggle a feature state (PUT)',
+    method: 'put',
+    path: (f) => environmentPath(f, `featurestates/${f.homeState.id}/`),
+    body: () => ({ enabled: true, feature_state_value: 'on' }),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'partially update a feature state',
+    method: 'patch',
+    path: (f) => environmentPath(f, `featurestates/${f.homeState.id}/`),
+    body: () => ({ enabled: false }),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'list feature states by environment id',
+    method: 'get',
+    path: (f) => `/api/v1/features/featurestates/?environment=${f.homeEnvironment.id}`,
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'retrieve a feature state by id',
+    method: 'get',
+    path: (f) => `/api/v1/features/featurestates/${f.homeState.id}/`,
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'update a feature state by id',
+    method: 'put',
+    path: (f) => `/api/v1/features/featurestates/${f.homeState.id}/`,
+    body: () => ({ enabled: true }),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'partially update a feature state by id',
+    method: 'patch',
+    path: (f) => `/api/v1/features/featurestates/${f.homeState.id}/`,
+    body: () => ({ feature_state_value: 3 }),
+    expect: environmentAdmins(200),
+  },
+];
+
 describe('access matrix: every organisation and environment endpoint × every kind of caller', () => {
   let t: TestApp;
   let f: Fixture;
@@ -544,6 +712,19 @@ describe('access matrix: every organisation and environment endpoint × every ki
     const awayProject = await project(asForeigner, tenancy.away.id);
     const homeEnvironment = await environment(asAdmin, homeProject.id);
     const awayEnvironment = await environment(asForeigner, awayProject.id);
+    const feature = async (name: string) =>
+      (
+        await request(t.app)
+          .post(`/api/v1/projects/${homeProject.id}/features/`)
+          .set(asAdmin)
+          .send({ name: unique(name) })
+      ).body as { id: number; name: string };
+    const homeFeature = await feature('matrix_home_feature');
+    const homeState = (
+      await request(t.app)
+        .get(`/api/v1/environments/${homeEnvironment.api_key}/featurestates/?feature=${homeFeature.id}`)
+        .set(asAdmin)
+    ).body.results[0] as { id: number };
     const homeMarkers = [homeEnvironment.api_key, homeEnvironment.name];
     const awayMarkers = [awayEnvironment.api_key, awayEnvironment.name];
     f = {
@@ -567,6 +748,23 @@ describe('access matrix: every organisation and environment endpoint × every ki
       },
       environmentKey: homeEnvironment.api_key,
       projectId: homeProject.id,
+      homeFeature,
+      homeState,
+      spareFeature: () => feature('matrix_spare_feature'),
+      async spareOption() {
+        const created = await request(t.app)
+          .post(`/api/v1/projects/${homeProject.id}/features/${homeFeature.id}/mv-options/`)
+          .set(asAdmin)
+          .send({ type: 'unicode', string_value: 'spare', default_percentage_allocation: 0 });
+        return { id: created.body.id as number };
+      },
+      async spareTag() {
+        const created = await request(t.app)
+          .post(`/api/v1/projects/${homeProject.id}/tags/`)
+          .set(asAdmin)
+          .send({ label: unique('spare tag') });
+        return { id: created.body.id as number };
+      },
       async spareWebhook() {
         const created = await request(t.app)
           .post(`/api/v1/organisations/${tenancy.home.id}/webhooks/`)
@@ -612,7 +810,7 @@ describe('access matrix: every organisation and environment endpoint × every ki
   });
   after(() => t.close());
 
-  for (const row of [...accessMatrix, ...environmentMatrix]) {
+  for (const row of [...accessMatrix, ...environmentMatrix, ...featureMatrix]) {
     for (const caller of callers) {
       it(`${row.name}: ${caller} → ${row.expect[caller]}`, async () => {
         const path = await row.path(f, caller);

@@ -1,5 +1,6 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Transactor } from '../data/unit-of-work.js';
+import { bumpProjectEnvironments } from '../environments/environment-revision.js';
 import { domainErrors } from '../errors/domain-error.js';
 import { grantedOrganisationKeys, type OrganisationPolicy } from '../organisations/organisation-policy.js';
 import type { Tenant } from '../organisations/tenant.js';
@@ -70,6 +71,8 @@ export class ProjectService {
   async update(access: ProjectAccess, patch: Partial<ProjectFields>): Promise<ProjectModel> {
     const updated = await this.transactor.run(async (uow) => {
       const project = await this.store.update(uow, access.organisation.tenant, access.projectId, patch);
+      // hide_disabled_flags changes what every environment's SDKs see.
+      if (project && patch.hide_disabled_flags !== undefined) await bumpProjectEnvironments(uow, project.id);
       if (project) {
         await this.audit.record(uow, {
           organisationId: project.organisation_id,

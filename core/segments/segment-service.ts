@@ -1,5 +1,6 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Transactor, UnitOfWork } from '../data/unit-of-work.js';
+import { bumpProjectEnvironments } from '../environments/environment-revision.js';
 import { domainErrors, ValidationError } from '../errors/domain-error.js';
 import type { ProjectAccess } from '../projects/project-policy.js';
 import type { RuleInput, SegmentBody } from './segment-body.js';
@@ -69,5 +70,7 @@ export class SegmentService {
       log,
     });
     uow.emit('segment.changed', { projectId: access.projectId, segmentId: segment.id });
+    // Every environment document of the project carries the project's segments.
+    await bumpProjectEnvironments(uow, access.projectId);
   }
 }

@@ -4,7 +4,8 @@ import * as tenancyAndFeatures from './20261125000100_tenancy_and_features.js';
 import * as organisationsAndAccess from './20261201000000_organisations_and_access.js';
 import * as auditAndWebhooks from './20261201100000_audit_and_webhooks.js';
 import * as environments from './20261202000000_environments.js';
-import * as segments from './20261203000000_segments.js';
+import * as features from './20261203000000_features.js';
+import * as segments from './20261203000100_segments.js';
 
 /**
  * The core's migrations, keyed by their timestamp-prefixed file name. Add new ones here; plugins pass
@@ -16,5 +17,6 @@ export const coreMigrations: Readonly<Record<string, Knex.Migration>> = {
   '20261201000000_organisations_and_access': organisationsAndAccess,
   '20261201100000_audit_and_webhooks': auditAndWebhooks,
   '20261202000000_environments': environments,
-  '20261203000000_segments': segments,
+  '20261203000000_features': features,
+  '20261203000100_segments': segments,
 };

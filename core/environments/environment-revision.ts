@@ -1,0 +1,28 @@
+import type { UnitOfWork } from '../data/unit-of-work.js';
+
+/**
+ * Bumps `revision` and Flagsmith's `updated_at` (its Last-Modified) of the given environments in the
+ * caller's transaction, and queues `environment.changed` for each, emitted only if that transaction commits:
+ * a cached environment document is never newer or older than the rows it was built from.
+ */
+export async function bumpEnvironmentRevisions(uow: UnitOfWork, environmentIds: readonly number[]) {
+  if (environmentIds.length === 0) return;
+  const bumped = (await uow
+    .knex('environments')
+    .whereIn('id', [...new Set(environmentIds)])
+    .update({ revision: uow.knex.raw('revision + 1'), updated_at: uow.knex.fn.now() })
+    .returning(['id', 'revision'])) as { id: number; revision: number }[];
+  for (const row of bumped)
+    uow.emit('environment.changed', { environmentId: row.id, revision: row.revision });
+}
+
+/** Every environment of a project: a change to a feature itself (its name, its options) reaches all of them. */
+export async function bumpProjectEnvironments(uow: UnitOfWork, projectId: number) {
+  const rows = (await uow.knex('environments').where('project_id', projectId).select('id')) as {
+    id: number;
+  }[];
+  await bumpEnvironmentRevisions(
+    uow,
+    rows.map((row) => row.id),
+  );
+}
