@@ -221,6 +221,41 @@ describe('environment document', () => {
     assert.equal(await buildEnvironmentDocument(scope(), 2_000_000_000), undefined);
   });
 
+  it('carries the environment’s and the project’s settings, and a revision that the API’s changes bump', async () => {
+    const project = await createProject('Settings');
+    const environment = (await created('/api/v1/environments/', {
+      name: 'Staging',
+      project: project.id,
+      use_identity_overrides_in_local_eval: false,
+    })) as { id: number; api_key: string };
+    const before = await buildEnvironmentDocument(scope(), environment.id);
+    assert.equal(before?.document.use_identity_overrides_in_local_eval, false);
+    assert.equal(before?.document.project.hide_disabled_flags, false);
+    const patchedEnvironment = await api()
+      .patch(`/api/v1/environments/${environment.api_key}/`)
+      .set(as(f.admin))
+      .send({
+        use_identity_overrides_in_local_eval: true,
+        hide_disabled_flags: true,
+        allow_client_traits: false,
+      });
+    assert.equal(patchedEnvironment.status, 200, patchedEnvironment.text);
+    const patchedProject = await api()
+      .patch(`/api/v1/projects/${project.id}/`)
+      .set(as(f.admin))
+      .send({ hide_disabled_flags: true });
+    assert.equal(patchedProject.status, 200, patchedProject.text);
+    const after = await buildEnvironmentDocument(scope(), environment.id);
+    assert.ok(before && after);
+    assert.equal(after.document.use_identity_overrides_in_local_eval, true);
+    assert.equal(after.document.hide_disabled_flags, true);
+    assert.equal(after.document.allow_client_traits, false);
+    assert.equal(after.document.project.hide_disabled_flags, true);
+    // Identity overrides do not exist yet: the list is there, empty, for the SDKs that read it.
+    assert.deepEqual(after.document.identity_overrides, []);
+    assert.ok(after.revision > before.revision, `${after.revision} > ${before.revision}`);
+  });
+
   it('issues the same number of queries for 10 and for 1,000 features', async () => {
     const project = await createProject('Many');
     const environment = await createEnvironment(project.id, 'Load');

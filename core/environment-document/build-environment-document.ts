@@ -110,7 +110,9 @@ interface EnvironmentJoinRow {
  * Builds the environment document from the database in a constant number of queries, whatever the number of
  * features or segments: the environment with its project and organisation (one), the live defaults (six, in
  * FeatureStore.liveDefaults) and the project's live segments (three). `undefined` if there is no such
- * environment. Pass a transaction's scope to read the rows and the revision at one instant.
+ * environment. Pass a transaction's scope to read the rows and the revision at one instant; outside one, the
+ * revision is read first on purpose, so a change committed mid-build can only make the rows newer than the
+ * revision they are labelled with (that change's own bump then rebuilds), never older.
  */
 export async function buildEnvironmentDocument(
   scope: DataScope,
