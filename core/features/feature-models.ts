@@ -40,6 +40,8 @@ export interface MultivariateOptionRow extends FeatureStateValueRow {
 /** `multivariate_feature_state_values`. */
 export interface MultivariateStateValueRow {
   id: number;
+  /** Read by the environment document (`mv_fs_value_uuid`) only. */
+  uuid?: string;
   feature_state_id: number;
   multivariate_feature_option_id: number;
   percentage_allocation: number;

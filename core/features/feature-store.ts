@@ -428,6 +428,7 @@ export class FeatureStore {
       .orderBy('id')
       .select(
         'id',
+        'uuid',
         'feature_state_id',
         'multivariate_feature_option_id',
         'percentage_allocation',
