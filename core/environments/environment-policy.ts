@@ -2,11 +2,11 @@ import type { Request } from 'express';
 import type { Knex } from 'knex';
 import type { Permission } from '../auth/permission.js';
 import type { DataScope } from '../data/unit-of-work.js';
-import { domainErrors } from '../errors/domain-error.js';
 import type { OrganisationAccess, OrganisationPolicy } from '../organisations/organisation-policy.js';
 import { type GrantLevel, grantedTo } from '../organisations/permission-grants.js';
 import { projectPermissionKeys } from '../organisations/permission-keys.js';
-import { type Tenant, tenantOf, tenantOrganisationIds } from '../organisations/tenant.js';
+import { ResolvedAccess } from '../organisations/resolved-access.js';
+import { type Tenant, tenantOrganisationIds } from '../organisations/tenant.js';
 import { projectGrantLevel } from '../projects/project-policy.js';
 import { environmentPermissionKeys } from './environment-permission-keys.js';
 
@@ -81,7 +81,7 @@ export function pathApiKey(value: unknown): string | undefined {
  * are the same 404.
  */
 export class EnvironmentPolicy {
-  readonly #resolved = new WeakMap<Request, EnvironmentAccess>();
+  readonly #resolved = new ResolvedAccess<EnvironmentAccess>('environment');
 
   constructor(
     private readonly organisations: OrganisationPolicy,
@@ -187,23 +187,17 @@ export class EnvironmentPolicy {
   }
 
   permission(rule: EnvironmentRule, param = 'apiKey'): Permission {
-    return {
-      name: rule.name,
-      allows: async (principal, req) => {
-        const tenant = tenantOf(principal);
-        if (!tenant) return false;
+    return this.#resolved.permission(
+      rule.name,
+      async (tenant, req) => {
         const apiKey = pathApiKey(req.params[param]);
-        const access = apiKey === undefined ? undefined : await this.accessTo(tenant, apiKey);
-        if (!access) throw domainErrors.notFound();
-        this.#resolved.set(req, access);
-        return rule.allows(access);
+        return apiKey === undefined ? undefined : this.accessTo(tenant, apiKey);
       },
-    };
+      (access) => rule.allows(access),
+    );
   }
 
   accessOf(req: Request): EnvironmentAccess {
-    const access = this.#resolved.get(req);
-    if (!access) throw new Error(`${req.method} ${req.path}: no environment permission ran for this route`);
-    return access;
+    return this.#resolved.of(req);
   }
 }

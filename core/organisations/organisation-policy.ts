@@ -5,6 +5,7 @@ import { domainErrors } from '../errors/domain-error.js';
 import type { OrganisationRole } from './organisation-models.js';
 import { type GrantLevel, grantedTo } from './permission-grants.js';
 import { organisationPermissionKeys } from './permission-keys.js';
+import { ResolvedAccess } from './resolved-access.js';
 import { type Tenant, tenantOf, tenantOrganisationIds } from './tenant.js';
 
 export { type Tenant, tenantOf, tenantOrganisationIds };
@@ -125,7 +126,7 @@ export function pathId(value: unknown): number | undefined {
  * resolved access with `policy.accessOf(req)` instead of looking it up again.
  */
 export class OrganisationPolicy {
-  readonly #resolved = new WeakMap<Request, OrganisationAccess>();
+  readonly #resolved = new ResolvedAccess<OrganisationAccess>('organisation');
 
   constructor(private readonly reads: DataScope) {}
 
@@ -158,15 +159,13 @@ export class OrganisationPolicy {
 
   /** A route permission: `rule` must allow the caller in the organisation named by `param`. */
   permission(rule: OrganisationRule, param = 'organisationId'): Permission {
-    return {
-      name: rule.name,
-      allows: async (principal, req) => {
-        const tenant = tenantOf(principal);
-        if (!tenant) return false;
+    return this.#resolved.permission(
+      rule.name,
+      async (tenant, req) => {
         const organisationId = pathId(req.params[param]);
-        const access = organisationId === undefined ? undefined : await this.accessTo(tenant, organisationId);
-        if (!access) throw domainErrors.notFound();
-        this.#resolved.set(req, access);
+        return organisationId === undefined ? undefined : this.accessTo(tenant, organisationId);
+      },
+      (access, req) => {
         let granted: Promise<ReadonlySet<string>> | undefined;
         return rule.allows(access, {
           req,
@@ -180,7 +179,7 @@ export class OrganisationPolicy {
           },
         });
       },
-    };
+    );
   }
 
   /** Whether the caller of an organisation route holds an organisation permission key (admins hold all). */
@@ -193,9 +192,7 @@ export class OrganisationPolicy {
 
   /** The access a permission from `permission()` resolved for this request. */
   accessOf(req: Request): OrganisationAccess {
-    const access = this.#resolved.get(req);
-    if (!access) throw new Error(`${req.method} ${req.path}: no organisation permission ran for this route`);
-    return access;
+    return this.#resolved.of(req);
   }
 }
 

@@ -2,12 +2,12 @@ import type { Request } from 'express';
 import type { Knex } from 'knex';
 import type { Permission } from '../auth/permission.js';
 import type { DataScope } from '../data/unit-of-work.js';
-import { domainErrors } from '../errors/domain-error.js';
 import type { OrganisationAccess, OrganisationPolicy } from '../organisations/organisation-policy.js';
 import { pathId } from '../organisations/organisation-policy.js';
 import { type GrantLevel, grantedTo } from '../organisations/permission-grants.js';
 import { projectPermissionKeys } from '../organisations/permission-keys.js';
-import { type Tenant, tenantOf, tenantOrganisationIds } from '../organisations/tenant.js';
+import { ResolvedAccess } from '../organisations/resolved-access.js';
+import { type Tenant, tenantOrganisationIds } from '../organisations/tenant.js';
 
 /** Project permissions: Flagsmith's PROJECT_PERMISSIONS plus `admin`, to people and to groups. */
 export const projectGrantLevel: GrantLevel = {
@@ -52,7 +52,7 @@ export const projectRules = {
  * makes it; environments add their level the same way on top of this one.
  */
 export class ProjectPolicy {
-  readonly #resolved = new WeakMap<Request, ProjectAccess>();
+  readonly #resolved = new ResolvedAccess<ProjectAccess>('project');
 
   constructor(
     private readonly organisations: OrganisationPolicy,
@@ -115,23 +115,17 @@ export class ProjectPolicy {
   }
 
   permission(rule: ProjectRule, param = 'projectId'): Permission {
-    return {
-      name: rule.name,
-      allows: async (principal, req) => {
-        const tenant = tenantOf(principal);
-        if (!tenant) return false;
+    return this.#resolved.permission(
+      rule.name,
+      async (tenant, req) => {
         const projectId = pathId(req.params[param]);
-        const access = projectId === undefined ? undefined : await this.accessTo(tenant, projectId);
-        if (!access) throw domainErrors.notFound();
-        this.#resolved.set(req, access);
-        return rule.allows(access);
+        return projectId === undefined ? undefined : this.accessTo(tenant, projectId);
       },
-    };
+      (access) => rule.allows(access),
+    );
   }
 
   accessOf(req: Request): ProjectAccess {
-    const access = this.#resolved.get(req);
-    if (!access) throw new Error(`${req.method} ${req.path}: no project permission ran for this route`);
-    return access;
+    return this.#resolved.of(req);
   }
 }
