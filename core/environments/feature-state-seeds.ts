@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { UnitOfWork } from '../data/unit-of-work.js';
 import { pythonInt } from '../evaluation/python-casts.js';
 
@@ -9,6 +10,36 @@ export interface FeatureStateValueRow {
   string_value: string | null;
   integer_value: number | null;
   boolean_value: boolean | null;
+}
+
+/** A state's value columns, with the state they belong to. */
+export const featureStateValueColumns = [
+  'feature_state_id',
+  'type',
+  'string_value',
+  'integer_value',
+  'boolean_value',
+] as const;
+
+/**
+ * Flagsmith's v1 get_live_feature_states for an environment's defaults: identity overrides left out, `version`
+ * and `live_from` set, `live_from` not after `at`; per feature the latest `live_from` wins, then the highest
+ * `version`. The one definition of "live" for the document builder and for cloning.
+ */
+export function liveDefaultStates(knex: Knex, environmentId: number, at: Date | Knex.Raw) {
+  return knex('feature_states')
+    .distinctOn('feature_id')
+    .where('environment_id', environmentId)
+    .whereNull('identity_id')
+    .whereNotNull('version')
+    .whereNotNull('live_from')
+    .where('live_from', '<=', at)
+    .orderBy([
+      { column: 'feature_id' },
+      { column: 'live_from', order: 'desc' },
+      { column: 'version', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ]);
 }
 
 /**
@@ -106,20 +137,12 @@ export async function seedFeatureStates(
  * live from now.
  */
 export async function cloneFeatureStates(uow: UnitOfWork, sourceId: number, cloneId: number): Promise<void> {
-  const live = (await uow
-    .knex('feature_states')
-    .distinctOn('feature_id')
-    .where('environment_id', sourceId)
-    .whereNull('identity_id')
-    .whereNotNull('version')
-    .whereNotNull('live_from')
-    .where('live_from', '<=', uow.knex.fn.now())
-    .orderBy([
-      { column: 'feature_id' },
-      { column: 'version', order: 'desc' },
-      { column: 'id', order: 'desc' },
-    ])
-    .select('id', 'feature_id', 'enabled', 'version')) as {
+  const live = (await liveDefaultStates(uow.knex, sourceId, uow.knex.fn.now()).select(
+    'id',
+    'feature_id',
+    'enabled',
+    'version',
+  )) as {
     id: number;
     feature_id: number;
     enabled: boolean;
@@ -143,13 +166,7 @@ export async function cloneFeatureStates(uow: UnitOfWork, sourceId: number, clon
       'feature_state_id',
       live.map((state) => state.id),
     )
-    .select(
-      'feature_state_id',
-      'type',
-      'string_value',
-      'integer_value',
-      'boolean_value',
-    )) as (FeatureStateValueRow & {
+    .select(featureStateValueColumns)) as (FeatureStateValueRow & {
     feature_state_id: number;
   })[];
   const valueByState = new Map(values.map(({ feature_state_id, ...typed }) => [feature_state_id, typed]));

@@ -1,4 +1,5 @@
 import type { DataScope, UnitOfWork } from '../data/unit-of-work.js';
+import { featureStateValueColumns, liveDefaultStates } from '../environments/feature-state-seeds.js';
 import type {
   FeatureRow,
   FeatureStateRow,
@@ -397,30 +398,12 @@ export class FeatureStore {
       .whereIn('project_id', projectOf)
       .orderBy('id')
       .select('*')) as FeatureRow[];
-    const live = knex('feature_states')
-      .distinctOn('feature_id')
-      .where('environment_id', environmentId)
-      .whereNull('identity_id')
-      .whereNotNull('version')
-      .whereNotNull('live_from')
-      .where('live_from', '<=', at)
-      .orderBy([
-        { column: 'feature_id' },
-        { column: 'live_from', order: 'desc' },
-        { column: 'version', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ]);
+    const live = liveDefaultStates(knex, environmentId, at);
     const states = (await live.clone().select(stateColumns)) as FeatureStateRow[];
     const liveIds = live.clone().select('id');
     const values = (await knex('feature_state_values')
       .whereIn('feature_state_id', liveIds)
-      .select(
-        'feature_state_id',
-        'type',
-        'string_value',
-        'integer_value',
-        'boolean_value',
-      )) as (FeatureStateValueRow & {
+      .select(featureStateValueColumns)) as (FeatureStateValueRow & {
       feature_state_id: number;
     })[];
     const allocations = (await knex('multivariate_feature_state_values')
@@ -455,13 +438,7 @@ export class FeatureStore {
     const values = (await scope
       .knex('feature_state_values')
       .whereIn('feature_state_id', ids)
-      .select(
-        'feature_state_id',
-        'type',
-        'string_value',
-        'integer_value',
-        'boolean_value',
-      )) as (FeatureStateValueRow & {
+      .select(featureStateValueColumns)) as (FeatureStateValueRow & {
       feature_state_id: number;
     })[];
     const allocations = (await scope
