@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { DataScope } from '../data/unit-of-work.js';
 import type { PageRequest } from '../organisations/pagination.js';
 import { type Tenant, tenantOrganisationIds } from '../organisations/tenant.js';
+import type { UserSummary } from '../users/user-model.js';
 import type { AuditRecord } from './audit-log.js';
 
 export interface AuditFilter {
@@ -12,14 +13,7 @@ export interface AuditFilter {
   readonly search?: string | undefined;
 }
 
-export interface AuthorRow {
-  id: number;
-  email: string;
-  first_name: string;
-  last_name: string;
-  last_login: Date | null;
-  uuid: string;
-}
+export type AuthorRow = UserSummary;
 
 export interface ProjectRow {
   id: number;

@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { Knex } from 'knex';
 import type { Permission } from '../auth/permission.js';
 import type { DataScope } from '../data/unit-of-work.js';
+import { type GrantRule, grantRules } from '../organisations/grant-rules.js';
 import type { OrganisationAccess, OrganisationPolicy } from '../organisations/organisation-policy.js';
 import { type GrantLevel, grantedTo } from '../organisations/permission-grants.js';
 import { projectPermissionKeys } from '../organisations/permission-keys.js';
@@ -46,19 +47,11 @@ export interface EnvironmentAccess {
   readonly keys: ReadonlySet<string>;
 }
 
-export interface EnvironmentRule {
-  readonly name: string;
-  allows(access: EnvironmentAccess): boolean;
-}
+export type EnvironmentRule = GrantRule<EnvironmentAccess>;
 
 export const environmentRules = {
   /** Anyone who may see the environment (VIEW_ENVIRONMENT or admin); others do not find it at all. */
-  view: { name: 'ViewEnvironment', allows: () => true } satisfies EnvironmentRule,
-  admin: { name: 'IsEnvironmentAdmin', allows: (access) => access.isAdmin } satisfies EnvironmentRule,
-  granted: (key: string): EnvironmentRule => ({
-    name: `HasEnvironmentPermission(${key})`,
-    allows: (access) => access.isAdmin || access.keys.has(key),
-  }),
+  ...grantRules<EnvironmentAccess>('Environment'),
   /** A permission of the environment's project (clone needs the project's CREATE_ENVIRONMENT). */
   projectGranted: (key: string): EnvironmentRule => ({
     name: `HasProjectPermission(${key})`,

@@ -1,6 +1,7 @@
 import { UniqueViolationError } from 'objection';
 import type { DataScope, UnitOfWork } from '../data/unit-of-work.js';
 import { ValidationError } from '../errors/domain-error.js';
+import type { UserSummary } from '../users/user-model.js';
 import { UserGroupModel } from './organisation-models.js';
 import { type Tenant, tenantOrganisationIds } from './organisation-policy.js';
 import type { PageRequest } from './pagination.js';
@@ -11,12 +12,7 @@ export interface GroupFields {
   external_id?: string | null;
 }
 
-export interface GroupMember {
-  readonly id: number;
-  readonly email: string;
-  readonly first_name: string;
-  readonly last_name: string;
-  readonly last_login: Date | null;
+export interface GroupMember extends Omit<UserSummary, 'uuid'> {
   readonly group_admin: boolean;
 }
 

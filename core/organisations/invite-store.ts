@@ -1,6 +1,7 @@
 import { UniqueViolationError } from 'objection';
 import type { DataScope, UnitOfWork } from '../data/unit-of-work.js';
 import { ValidationError } from '../errors/domain-error.js';
+import type { UserSummary } from '../users/user-model.js';
 import { InviteLinkModel, InviteModel, type OrganisationRole } from './organisation-models.js';
 import { type Tenant, tenantOrganisationIds } from './organisation-policy.js';
 import type { PageRequest } from './pagination.js';
@@ -9,14 +10,7 @@ import { randomToken } from './random-token.js';
 export interface InviteWithInviter {
   readonly invite: InviteModel;
   readonly groupIds: number[];
-  readonly invitedBy: {
-    id: number;
-    email: string;
-    first_name: string;
-    last_name: string;
-    last_login: Date | null;
-    uuid: string;
-  } | null;
+  readonly invitedBy: UserSummary | null;
 }
 
 export interface InviteLinkWithGroups {

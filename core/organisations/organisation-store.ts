@@ -1,4 +1,5 @@
 import type { DataScope, UnitOfWork } from '../data/unit-of-work.js';
+import type { UserSummary } from '../users/user-model.js';
 import {
   OrganisationModel,
   type OrganisationRole,
@@ -24,13 +25,7 @@ export interface OrganisationView {
   readonly subscription: SubscriptionModel | undefined;
 }
 
-export interface Member {
-  readonly id: number;
-  readonly uuid: string;
-  readonly email: string;
-  readonly first_name: string;
-  readonly last_name: string;
-  readonly last_login: Date | null;
+export interface Member extends UserSummary {
   readonly date_joined: Date;
   readonly role: OrganisationRole;
 }

@@ -3,6 +3,7 @@ import { jsonValue } from '../../db/json-value.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { DataScope, UnitOfWork } from '../data/unit-of-work.js';
 import { domainErrors, ValidationError } from '../errors/domain-error.js';
+import type { UserSummary } from '../users/user-model.js';
 import type { PermissionKey } from './permission-keys.js';
 import type { Tenant } from './tenant.js';
 
@@ -240,14 +241,7 @@ export class PermissionGrants {
       .join('user_organisations as uo', 'uo.user_id', 'u.id')
       .where('uo.organisation_id', organisationId)
       .whereIn('u.id', ids)
-      .select('u.id', 'u.email', 'u.first_name', 'u.last_name', 'u.last_login', 'u.uuid')) as {
-      id: number;
-      email: string;
-      first_name: string;
-      last_name: string;
-      last_login: Date | null;
-      uuid: string;
-    }[];
+      .select('u.id', 'u.email', 'u.first_name', 'u.last_name', 'u.last_login', 'u.uuid')) as UserSummary[];
     return rows.map((row) => ({ ...row, last_login: row.last_login ? row.last_login.toISOString() : null }));
   }
 

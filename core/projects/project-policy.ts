@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { Knex } from 'knex';
 import type { Permission } from '../auth/permission.js';
 import type { DataScope } from '../data/unit-of-work.js';
+import { type GrantRule, grantRules } from '../organisations/grant-rules.js';
 import type { OrganisationAccess, OrganisationPolicy } from '../organisations/organisation-policy.js';
 import { pathId } from '../organisations/organisation-policy.js';
 import { type GrantLevel, grantedTo } from '../organisations/permission-grants.js';
@@ -30,19 +31,11 @@ export interface ProjectAccess {
   readonly keys: ReadonlySet<string>;
 }
 
-export interface ProjectRule {
-  readonly name: string;
-  allows(access: ProjectAccess): boolean;
-}
+export type ProjectRule = GrantRule<ProjectAccess>;
 
 export const projectRules = {
   /** Anyone who may see the project (VIEW_PROJECT or admin); others do not find it at all. */
-  view: { name: 'ViewProject', allows: () => true } satisfies ProjectRule,
-  admin: { name: 'IsProjectAdmin', allows: (access) => access.isAdmin } satisfies ProjectRule,
-  granted: (key: string): ProjectRule => ({
-    name: `HasProjectPermission(${key})`,
-    allows: (access) => access.isAdmin || access.keys.has(key),
-  }),
+  ...grantRules<ProjectAccess>('Project'),
 };
 
 /**

@@ -43,3 +43,6 @@ export class LoginFailureModel extends Model {
 
 /** What the rest of the app calls a user; the password hash never leaves the users slice. */
 export type User = Omit<UserModel, 'password' | keyof Model>;
+
+/** The fields Flagsmith's serializers show of a person beside something else (a member, an author, an inviter). */
+export type UserSummary = Pick<User, 'id' | 'uuid' | 'email' | 'first_name' | 'last_name' | 'last_login'>;
