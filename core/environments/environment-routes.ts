@@ -1,10 +1,10 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { DomainError, domainErrors, ErrorCode } from '../errors/domain-error.js';
+import { DomainError, ErrorCode } from '../errors/domain-error.js';
 import { route } from '../http/routes.js';
 import { fields, parseBody } from '../http/validation.js';
 import { idField, optionalDateTime } from '../organisations/organisation-fields.js';
-import { pathId, tenantPermissions } from '../organisations/organisation-policy.js';
+import { existingPathId, pathId, tenantPermissions } from '../organisations/organisation-policy.js';
 import { pageBody, pageRequest } from '../organisations/pagination.js';
 import { grantRoutes } from '../organisations/permission-grant-routes.js';
 import type { PermissionGrants } from '../organisations/permission-grants.js';
@@ -85,12 +85,6 @@ function defined<T extends object>(body: T): Defined<T> {
   return Object.fromEntries(
     Object.entries(body).filter(([key, value]) => value !== undefined && key !== 'project'),
   ) as Defined<T>;
-}
-
-function keyIdOf(req: Request): number {
-  const id = pathId(req.params.keyId);
-  if (id === undefined) throw domainErrors.notFound();
-  return id;
 }
 
 /** `/api/v1/environments/…`: environments, their server-side keys, grants, identities and permissions. */
@@ -220,7 +214,11 @@ export function environmentRoutes(deps: {
     permission: policy.permission(rules.admin),
     handle: async (req: Request, res: Response) => {
       const body = parseBody(partial ? apiKeyBody.partial() : apiKeyBody, req.body);
-      const updated = await environments.updateApiKey(policy.accessOf(req), keyIdOf(req), defined(body));
+      const updated = await environments.updateApiKey(
+        policy.accessOf(req),
+        existingPathId(req.params.keyId),
+        defined(body),
+      );
       res.json(apiKeyToWire(updated));
     },
   });
@@ -230,7 +228,7 @@ export function environmentRoutes(deps: {
     delete: {
       permission: policy.permission(rules.admin),
       handle: async (req, res) => {
-        await environments.deleteApiKey(policy.accessOf(req), keyIdOf(req));
+        await environments.deleteApiKey(policy.accessOf(req), existingPathId(req.params.keyId));
         res.status(204).end();
       },
     },

@@ -1,10 +1,9 @@
 import { type Request, Router } from 'express';
 import { z } from 'zod';
-import { domainErrors } from '../errors/domain-error.js';
 import { route } from '../http/routes.js';
-import { fields, parseBody } from '../http/validation.js';
+import { fields, parseBody, singleQueryValues } from '../http/validation.js';
 import { choice, idList } from '../organisations/organisation-fields.js';
-import { pathId } from '../organisations/organisation-policy.js';
+import { existingPathId } from '../organisations/organisation-policy.js';
 import { maxPageSize, pageBody, pageRequest } from '../organisations/pagination.js';
 import { type ProjectPolicy, projectRules as rules } from '../projects/project-policy.js';
 import { featureToWire, optionToWire, tagToWire } from './feature-serializer.js';
@@ -85,19 +84,6 @@ const listQuery = z.object({
   environment: queryId.optional(),
 });
 
-/** A query string's single values (a repeated parameter counts once, as Django's QueryDict.get). */
-function singleQuery(req: Request) {
-  return Object.fromEntries(
-    Object.entries(req.query).map(([key, value]) => [key, Array.isArray(value) ? value.at(-1) : value]),
-  );
-}
-
-function idOf(value: unknown): number {
-  const id = pathId(value);
-  if (id === undefined) throw domainErrors.notFound();
-  return id;
-}
-
 type Defined<T> = { [K in keyof T]?: Exclude<T[K], undefined> };
 
 function defined<T extends object>(body: T): Defined<T> {
@@ -109,7 +95,7 @@ export function featureRoutes(deps: { features: FeatureService; policy: ProjectP
   const { features, policy } = deps;
   const router = Router();
   const environmentParam = (req: Request) => {
-    const raw = singleQuery(req).environment;
+    const raw = singleQueryValues(req.query).environment;
     if (raw === undefined || raw === '') return undefined;
     return parseBody(z.object({ environment: queryId }), { environment: raw }).environment;
   };
@@ -118,7 +104,7 @@ export function featureRoutes(deps: { features: FeatureService; policy: ProjectP
     get: {
       permission: policy.permission(rules.view),
       handle: async (req, res) => {
-        const query = parseBody(listQuery, singleQuery(req));
+        const query = parseBody(listQuery, singleQueryValues(req.query));
         const page = pageRequest(req, maxPageSize);
         const { count, views } = await features.list(
           policy.accessOf(req),
@@ -153,7 +139,11 @@ export function featureRoutes(deps: { features: FeatureService; policy: ProjectP
 
   const updateFeature = (partial: boolean) => async (req: Request, res: import('express').Response) => {
     const body = parseBody(partial ? updateBody.partial() : updateBody, req.body);
-    const view = await features.update(policy.accessOf(req), idOf(req.params.featureId), defined(body));
+    const view = await features.update(
+      policy.accessOf(req),
+      existingPathId(req.params.featureId),
+      defined(body),
+    );
     res.json(featureToWire(view));
   };
   route(router, '/:projectId/features/:featureId/', {
@@ -162,7 +152,7 @@ export function featureRoutes(deps: { features: FeatureService; policy: ProjectP
       handle: async (req, res) => {
         const view = await features.view(
           policy.accessOf(req),
-          idOf(req.params.featureId),
+          existingPathId(req.params.featureId),
           environmentParam(req),
         );
         res.json(featureToWire(view));
@@ -173,7 +163,7 @@ export function featureRoutes(deps: { features: FeatureService; policy: ProjectP
     delete: {
       permission: policy.permission(rules.granted('DELETE_FEATURE')),
       handle: async (req, res) => {
-        await features.delete(policy.accessOf(req), idOf(req.params.featureId));
+        await features.delete(policy.accessOf(req), existingPathId(req.params.featureId));
         res.status(204).end();
       },
     },
@@ -183,7 +173,10 @@ export function featureRoutes(deps: { features: FeatureService; policy: ProjectP
     get: {
       permission: policy.permission(rules.view),
       handle: async (req, res) => {
-        const options = await features.listOptions(policy.accessOf(req), idOf(req.params.featureId));
+        const options = await features.listOptions(
+          policy.accessOf(req),
+          existingPathId(req.params.featureId),
+        );
         const wire = options.map(optionToWire);
         res.json({ count: wire.length, next: null, previous: null, results: wire });
       },
@@ -194,7 +187,7 @@ export function featureRoutes(deps: { features: FeatureService; policy: ProjectP
         const body = parseBody(optionBody, req.body);
         const option = await features.createOption(
           policy.accessOf(req),
-          idOf(req.params.featureId),
+          existingPathId(req.params.featureId),
           optionFields(body),
         );
         res.status(201).json(optionToWire(option));
@@ -208,8 +201,8 @@ export function featureRoutes(deps: { features: FeatureService; policy: ProjectP
     const patch = partial ? defined(body) : optionFields(body);
     const option = await features.updateOption(
       policy.accessOf(req),
-      idOf(req.params.featureId),
-      idOf(req.params.optionId),
+      existingPathId(req.params.featureId),
+      existingPathId(req.params.optionId),
       patch,
     );
     res.json(optionToWire(option));
@@ -220,8 +213,8 @@ export function featureRoutes(deps: { features: FeatureService; policy: ProjectP
       handle: async (req, res) => {
         const option = await features.viewOption(
           policy.accessOf(req),
-          idOf(req.params.featureId),
-          idOf(req.params.optionId),
+          existingPathId(req.params.featureId),
+          existingPathId(req.params.optionId),
         );
         res.json(optionToWire(option));
       },
@@ -233,8 +226,8 @@ export function featureRoutes(deps: { features: FeatureService; policy: ProjectP
       handle: async (req, res) => {
         await features.deleteOption(
           policy.accessOf(req),
-          idOf(req.params.featureId),
-          idOf(req.params.optionId),
+          existingPathId(req.params.featureId),
+          existingPathId(req.params.optionId),
         );
         res.status(204).end();
       },
@@ -265,21 +258,25 @@ export function featureRoutes(deps: { features: FeatureService; policy: ProjectP
   const updateTag = (partial: boolean) => async (req: Request, res: import('express').Response) => {
     const body = parseBody(partial ? tagBody.partial() : tagBody, req.body);
     res.json(
-      tagToWire(await features.updateTag(policy.accessOf(req), idOf(req.params.tagId), defined(body))),
+      tagToWire(
+        await features.updateTag(policy.accessOf(req), existingPathId(req.params.tagId), defined(body)),
+      ),
     );
   };
   route(router, '/:projectId/tags/:tagId/', {
     get: {
       permission: policy.permission(rules.view),
       handle: async (req, res) =>
-        void res.json(tagToWire(await features.viewTag(policy.accessOf(req), idOf(req.params.tagId)))),
+        void res.json(
+          tagToWire(await features.viewTag(policy.accessOf(req), existingPathId(req.params.tagId))),
+        ),
     },
     put: { permission: policy.permission(rules.admin), handle: updateTag(false) },
     patch: { permission: policy.permission(rules.admin), handle: updateTag(true) },
     delete: {
       permission: policy.permission(rules.admin),
       handle: async (req, res) => {
-        await features.deleteTag(policy.accessOf(req), idOf(req.params.tagId));
+        await features.deleteTag(policy.accessOf(req), existingPathId(req.params.tagId));
         res.status(204).end();
       },
     },

@@ -9,9 +9,9 @@ import {
 } from '../environments/environment-policy.js';
 import { domainErrors } from '../errors/domain-error.js';
 import { route } from '../http/routes.js';
-import { fields, parseBody } from '../http/validation.js';
+import { fields, parseBody, singleQueryValues } from '../http/validation.js';
 import { optionalDateTime } from '../organisations/organisation-fields.js';
-import { pathId } from '../organisations/organisation-policy.js';
+import { existingPathId, pathId } from '../organisations/organisation-policy.js';
 import { maxPageSize, pageBody, pageRequest } from '../organisations/pagination.js';
 import { tenantOf } from '../organisations/tenant.js';
 import type { FeatureStateView } from './feature-models.js';
@@ -46,19 +46,6 @@ const queryId = z
   .transform(Number);
 const listQuery = z.object({ environment: queryId, feature: queryId.optional() });
 
-/** A query string's single values (a repeated parameter counts once, as Django's QueryDict.get). */
-function singleQuery(req: Request) {
-  return Object.fromEntries(
-    Object.entries(req.query).map(([key, value]) => [key, Array.isArray(value) ? value.at(-1) : value]),
-  );
-}
-
-function idOf(value: unknown): number {
-  const id = pathId(value);
-  if (id === undefined) throw domainErrors.notFound();
-  return id;
-}
-
 /**
  * `/api/v1/environments/{key}/featurestates/…` and `/api/v1/features/featurestates/{id}/`: environment
  * defaults, read with VIEW_ENVIRONMENT and changed with UPDATE_FEATURE_STATE (the dashboard toggles with PUT).
@@ -90,7 +77,7 @@ export function featureStateRoutes(deps: { features: FeatureService; policy: Env
     ) =>
     async (req: Request, res: Response) => {
       const body = parseBody(stateBody, req.body);
-      const state = await features.updateState(accessOf(req), idOf(req.params.stateId), {
+      const state = await features.updateState(accessOf(req), existingPathId(req.params.stateId), {
         enabled: body.enabled,
         value: body.feature_state_value === undefined ? undefined : inputToRow(body.feature_state_value),
         live_from: body.live_from,
@@ -129,7 +116,9 @@ export function featureStateRoutes(deps: { features: FeatureService; policy: Env
     get: {
       permission: policy.permission(environmentRules.view),
       handle: async (req, res) =>
-        void res.json(stateToWire(await features.viewState(policy.accessOf(req), idOf(req.params.stateId)))),
+        void res.json(
+          stateToWire(await features.viewState(policy.accessOf(req), existingPathId(req.params.stateId))),
+        ),
     },
     put: {
       permission: policy.permission(environmentRules.granted('UPDATE_FEATURE_STATE')),
@@ -147,7 +136,7 @@ export function featureStateRoutes(deps: { features: FeatureService; policy: Env
     allows: async (principal, req) => {
       const tenant = tenantOf(principal);
       if (!tenant) return false;
-      const { environment } = parseBody(listQuery, singleQuery(req));
+      const { environment } = parseBody(listQuery, singleQueryValues(req.query));
       const apiKey = await features.environmentKeyOf(environment);
       const access = apiKey === undefined ? undefined : await policy.accessTo(tenant, apiKey);
       if (!access) throw domainErrors.notFound();
@@ -161,7 +150,7 @@ export function featureStateRoutes(deps: { features: FeatureService; policy: Env
     get: {
       permission: byEnvironmentId,
       handle: async (req, res) => {
-        const { feature } = parseBody(listQuery, singleQuery(req));
+        const { feature } = parseBody(listQuery, singleQueryValues(req.query));
         const page = pageRequest(req, maxPageSize);
         const states = await features.listStates(accessByState(req), feature);
         const slice = states.slice(page.offset, page.offset + page.pageSize).map(nestedStateToWire);
@@ -174,7 +163,7 @@ export function featureStateRoutes(deps: { features: FeatureService; policy: Env
       permission: byState(environmentRules.view),
       handle: async (req, res) =>
         void res.json(
-          nestedStateToWire(await features.viewState(accessByState(req), idOf(req.params.stateId))),
+          nestedStateToWire(await features.viewState(accessByState(req), existingPathId(req.params.stateId))),
         ),
     },
     put: {

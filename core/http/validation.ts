@@ -82,3 +82,10 @@ export const fields = {
     return z.boolean({ error: 'Must be a valid boolean.' });
   },
 };
+
+/** A query string's single values: a repeated parameter counts once, its last value, as Django's QueryDict.get. */
+export function singleQueryValues(query: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(query).map(([key, value]) => [key, Array.isArray(value) ? value.at(-1) : value]),
+  );
+}

@@ -1,13 +1,15 @@
-import type { Request } from 'express';
 import { Router } from 'express';
 import { z } from 'zod';
-import { domainErrors } from '../errors/domain-error.js';
 import { route } from '../http/routes.js';
 import { fields, parseBody } from '../http/validation.js';
 import type { GroupService } from './group-service.js';
 import type { GroupWithMembers } from './group-store.js';
 import { idList } from './organisation-fields.js';
-import { type OrganisationPolicy, pathId, organisationRules as rules } from './organisation-policy.js';
+import {
+  existingPathId,
+  type OrganisationPolicy,
+  organisationRules as rules,
+} from './organisation-policy.js';
 import { pageBody, pageRequest } from './pagination.js';
 
 const groupBody = z.object({
@@ -42,12 +44,6 @@ function defined(body: object) {
     is_default?: boolean;
     external_id?: string | null;
   };
-}
-
-function param(req: Request, name: string): number {
-  const id = pathId(req.params[name]);
-  if (id === undefined) throw domainErrors.notFound();
-  return id;
 }
 
 /** `organisations/{id}/groups/…`, Flagsmith's UserPermissionGroupViewSet. */
@@ -104,14 +100,18 @@ export function groupRoutes({
     get: {
       permission: groupAdmin,
       handle: async (req, res) =>
-        void res.json(groupToWire(await groups.find(policy.accessOf(req), param(req, 'groupId')))),
+        void res.json(
+          groupToWire(await groups.find(policy.accessOf(req), existingPathId(req.params.groupId))),
+        ),
     },
     put: {
       permission: groupAdmin,
       handle: async (req, res) => {
         const body = parseBody(groupBody, req.body);
         res.json(
-          groupToWire(await groups.update(policy.accessOf(req), param(req, 'groupId'), defined(body))),
+          groupToWire(
+            await groups.update(policy.accessOf(req), existingPathId(req.params.groupId), defined(body)),
+          ),
         );
       },
     },
@@ -120,14 +120,16 @@ export function groupRoutes({
       handle: async (req, res) => {
         const body = parseBody(groupBody.partial(), req.body);
         res.json(
-          groupToWire(await groups.update(policy.accessOf(req), param(req, 'groupId'), defined(body))),
+          groupToWire(
+            await groups.update(policy.accessOf(req), existingPathId(req.params.groupId), defined(body)),
+          ),
         );
       },
     },
     delete: {
       permission: manageGroups,
       handle: async (req, res) => {
-        await groups.delete(policy.accessOf(req), param(req, 'groupId'));
+        await groups.delete(policy.accessOf(req), existingPathId(req.params.groupId));
         res.status(204).end();
       },
     },
@@ -143,7 +145,7 @@ export function groupRoutes({
         handle: async (req, res) => {
           const { user_ids } = parseBody(userIdsBody, req.body);
           const access = policy.accessOf(req);
-          const groupId = param(req, 'groupId');
+          const groupId = existingPathId(req.params.groupId);
           const updated = add
             ? await groups.addUsers(access, groupId, user_ids)
             : await groups.removeUsers(access, groupId, user_ids);
@@ -163,8 +165,8 @@ export function groupRoutes({
         handle: async (req, res) => {
           await groups.setGroupAdmin(
             policy.accessOf(req),
-            param(req, 'groupId'),
-            param(req, 'userId'),
+            existingPathId(req.params.groupId),
+            existingPathId(req.params.userId),
             groupAdminFlag,
           );
           res.status(200).end();

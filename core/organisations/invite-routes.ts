@@ -2,13 +2,16 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { permissions } from '../auth/permission.js';
 import { userOf } from '../auth/principal.js';
-import { domainErrors } from '../errors/domain-error.js';
 import { route } from '../http/routes.js';
 import { fields, parseBody } from '../http/validation.js';
 import type { InviteService } from './invite-service.js';
 import type { InviteLinkWithGroups, InviteWithInviter } from './invite-store.js';
 import { idList, optionalDateTime, roleField } from './organisation-fields.js';
-import { type OrganisationPolicy, pathId, organisationRules as rules } from './organisation-policy.js';
+import {
+  existingPathId,
+  type OrganisationPolicy,
+  organisationRules as rules,
+} from './organisation-policy.js';
 import { organisationToWire } from './organisation-serializer.js';
 import type { OrganisationService } from './organisation-service.js';
 import { pageBody, pageRequest } from './pagination.js';
@@ -92,12 +95,6 @@ function inviteLinkToWire({ link, groupIds }: InviteLinkWithGroups) {
   };
 }
 
-function idParam(value: unknown): number {
-  const id = pathId(value);
-  if (id === undefined) throw domainErrors.notFound();
-  return id;
-}
-
 export interface InviteRoutesDeps {
   readonly invites: InviteService;
   readonly organisations: OrganisationService;
@@ -150,14 +147,16 @@ export function inviteRoutes({ invites, policy }: InviteRoutesDeps): Router {
       permission: adminOnly,
       handle: async (req, res) => {
         res.json(
-          inviteListToWire(await invites.findInvite(policy.accessOf(req), idParam(req.params.inviteId))),
+          inviteListToWire(
+            await invites.findInvite(policy.accessOf(req), existingPathId(req.params.inviteId)),
+          ),
         );
       },
     },
     delete: {
       permission: adminOnly,
       handle: async (req, res) => {
-        await invites.deleteInvite(policy.accessOf(req), idParam(req.params.inviteId));
+        await invites.deleteInvite(policy.accessOf(req), existingPathId(req.params.inviteId));
         res.status(204).end();
       },
     },
@@ -167,7 +166,7 @@ export function inviteRoutes({ invites, policy }: InviteRoutesDeps): Router {
     post: {
       permission: adminOnly,
       handle: async (req, res) => {
-        await invites.resend(policy.accessOf(req), idParam(req.params.inviteId));
+        await invites.resend(policy.accessOf(req), existingPathId(req.params.inviteId));
         res.status(200).end();
       },
     },
@@ -193,7 +192,7 @@ export function inviteRoutes({ invites, policy }: InviteRoutesDeps): Router {
     delete: {
       permission: adminOnly,
       handle: async (req, res) => {
-        await invites.deleteLink(policy.accessOf(req), idParam(req.params.linkId));
+        await invites.deleteLink(policy.accessOf(req), existingPathId(req.params.linkId));
         res.status(204).end();
       },
     },

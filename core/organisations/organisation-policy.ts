@@ -118,6 +118,13 @@ export function pathId(value: unknown): number | undefined {
   return id >= 1 && id <= 2_147_483_647 ? id : undefined;
 }
 
+/** A path id that must name something: one that is not an id at all finds nothing, like an unknown one. */
+export function existingPathId(value: unknown): number {
+  const id = pathId(value);
+  if (id === undefined) throw domainErrors.notFound();
+  return id;
+}
+
 /**
  * The one place that answers "may this principal do this to that organisation". A route declares
  * `policy.permission(rule)`; the permission resolves the caller's access to the organisation in the path

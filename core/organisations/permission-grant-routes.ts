@@ -1,22 +1,15 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import type { Permission } from '../auth/permission.js';
-import { domainErrors } from '../errors/domain-error.js';
 import { route } from '../http/routes.js';
 import { fields, parseBody } from '../http/validation.js';
 import { idField } from './organisation-fields.js';
-import { pathId } from './organisation-policy.js';
+import { existingPathId, pathId } from './organisation-policy.js';
 import type { Grantee, GrantRow, GrantScope, PermissionGrants } from './permission-grants.js';
 
 const keys = z
   .array(z.string({ error: 'Not a valid string.' }), { error: 'Expected a list of items.' })
   .max(100);
-
-function param(req: Request, name: string): number {
-  const id = pathId(req.params[name]);
-  if (id === undefined) throw domainErrors.notFound();
-  return id;
-}
 
 /** `?user=` / `?group=`: a filter that is not an id matches nothing rather than failing. */
 function filterOf(req: Request, name: string): number | undefined | null {
@@ -113,21 +106,25 @@ export function grantRoutes(router: Router, options: GrantRoutesOptions): void {
           ...(body.permissions === undefined ? {} : { permissions: body.permissions }),
           ...(body.admin === undefined ? {} : { admin: body.admin }),
         };
-        res.json(written(await grants.update(scopeOf(req), grantee, param(req, 'grantId'), changes)));
+        res.json(
+          written(await grants.update(scopeOf(req), grantee, existingPathId(req.params.grantId), changes)),
+        );
       },
     };
     route(router, `${prefix}/${path}/:grantId/`, {
       get: {
         permission,
         handle: async (req, res) =>
-          void res.json(written(await grants.find(scopeOf(req), grantee, param(req, 'grantId')))),
+          void res.json(
+            written(await grants.find(scopeOf(req), grantee, existingPathId(req.params.grantId))),
+          ),
       },
       put: update,
       patch: update,
       delete: {
         permission,
         handle: async (req, res) => {
-          await grants.delete(scopeOf(req), grantee, param(req, 'grantId'));
+          await grants.delete(scopeOf(req), grantee, existingPathId(req.params.grantId));
           res.status(204).end();
         },
       },

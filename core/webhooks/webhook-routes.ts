@@ -6,8 +6,8 @@ import { domainErrors } from '../errors/domain-error.js';
 import { route } from '../http/routes.js';
 import { fields, parseBody } from '../http/validation.js';
 import {
+  existingPathId,
   type OrganisationPolicy,
-  pathId,
   organisationRules as rules,
 } from '../organisations/organisation-policy.js';
 import { pageBody, pageRequest } from '../organisations/pagination.js';
@@ -39,12 +39,6 @@ type Defined<T> = { [K in keyof T]?: Exclude<T[K], undefined> };
 /** The fields a body set, for PATCH semantics under exactOptionalPropertyTypes. */
 function defined<T extends object>(body: T): Defined<T> {
   return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined)) as Defined<T>;
-}
-
-function webhookId(req: Request): number {
-  const id = pathId(req.params.webhookId);
-  if (id === undefined) throw domainErrors.notFound();
-  return id;
 }
 
 interface CrudOptions {
@@ -91,7 +85,9 @@ function crud(router: Router, prefix: string, options: CrudOptions): void {
           get: {
             permission,
             handle: async (req: Request, res: import('express').Response) =>
-              void res.json(webhookToWire(await webhooks.find(await ownerOf(req), webhookId(req)))),
+              void res.json(
+                webhookToWire(await webhooks.find(await ownerOf(req), existingPathId(req.params.webhookId))),
+              ),
           },
         }
       : {}),
@@ -99,20 +95,28 @@ function crud(router: Router, prefix: string, options: CrudOptions): void {
       permission,
       handle: async (req, res) => {
         const body = parseBody(webhookBody, req.body);
-        res.json(webhookToWire(await webhooks.update(await ownerOf(req), webhookId(req), defined(body))));
+        res.json(
+          webhookToWire(
+            await webhooks.update(await ownerOf(req), existingPathId(req.params.webhookId), defined(body)),
+          ),
+        );
       },
     },
     patch: {
       permission,
       handle: async (req, res) => {
         const body = parseBody(webhookBody.partial(), req.body);
-        res.json(webhookToWire(await webhooks.update(await ownerOf(req), webhookId(req), defined(body))));
+        res.json(
+          webhookToWire(
+            await webhooks.update(await ownerOf(req), existingPathId(req.params.webhookId), defined(body)),
+          ),
+        );
       },
     },
     delete: {
       permission,
       handle: async (req, res) => {
-        await webhooks.delete(await ownerOf(req), webhookId(req));
+        await webhooks.delete(await ownerOf(req), existingPathId(req.params.webhookId));
         res.status(204).end();
       },
     },
