@@ -72,6 +72,11 @@ export interface Settings {
   /** Password hashes computed at once, and checks allowed to wait for one; beyond that, 429. */
   readonly passwordHashing: { readonly concurrency: number; readonly queueLimit: number };
   readonly timeouts: HttpTimeouts;
+  /**
+   * WEB_CONCURRENCY (Heroku sets it per dyno size): worker processes sharing the port. Only a PostgreSQL
+   * installation runs more than one; the embedded database lives inside a single process.
+   */
+  readonly webConcurrency: number;
 }
 
 /** Bounds on how long one connection may hold the server, in seconds. */
@@ -279,5 +284,6 @@ export function loadSettings(env: Environment, cwd: string = process.cwd()): Set
     bodyLimitBytes: parse(env, envTypes.count(1024), 1024 * 1024, 'MAX_REQUEST_BODY_BYTES'),
     passwordHashing: parsePasswordHashing(env),
     timeouts: parseTimeouts(env),
+    webConcurrency: parse(env, envTypes.count(1), 1, 'WEB_CONCURRENCY'),
   };
 }

@@ -16,4 +16,13 @@ describe('start-up warnings', () => {
     const settings = loadSettings({ DJANGO_ALLOWED_HOSTS: 'flags.example.com,.example.org' }, '/srv/vexil');
     assert.deepEqual(startupWarnings(settings), []);
   });
+
+  it('warns that WEB_CONCURRENCY runs one process on the embedded database, and not on PostgreSQL', () => {
+    const hosts = { DJANGO_ALLOWED_HOSTS: 'flags.example.com' };
+    const embedded = startupWarnings(loadSettings({ ...hosts, WEB_CONCURRENCY: '3' }, '/srv/vexil'));
+    assert.equal(embedded.length, 1);
+    assert.match(embedded[0] ?? '', /^WEB_CONCURRENCY is 3, but the embedded database lives inside one process/);
+    const postgres = loadSettings({ ...hosts, WEB_CONCURRENCY: '3', DATABASE_URL: 'postgres://h/db' }, '/srv/vexil');
+    assert.deepEqual(startupWarnings(postgres), []);
+  });
 });

@@ -4,7 +4,9 @@ import { type HttpTimeouts, loadSettings } from '../config/settings.js';
 import { startupWarnings } from '../config/startup-warnings.js';
 import { openDatabase } from '../db/database.js';
 import type { AppContext } from './app-context.js';
+import { isClusterWorker, runsAsCluster, startCluster } from './cluster.js';
 import { StartupError, StartupErrorCode } from './errors/startup-error.js';
+import { createLogger } from './logging/logger.js';
 
 const shutdownGraceMs = 10_000;
 
@@ -88,7 +90,9 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     import('./app.js'),
     import('./compose.js'),
   ]);
-  const ctx = await composeContext(settings, { database: await opening });
+  // A cluster's primary has migrated before forking its workers.
+  const worker = isClusterWorker(env);
+  const ctx = await composeContext(settings, { database: await opening, migrate: !worker });
   let running: RunningServer;
   try {
     running = await serve(buildRequestHandler(ctx), ctx, settings.port);
@@ -100,12 +104,14 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   ctx.logger.info(
     {
       port: settings.port,
+      pid: process.pid,
       database: settings.database.kind,
       env: settings.env,
       startupMs: Math.round(performance.now()),
     },
     `Vexil listening on http://localhost:${settings.port}`,
   );
+  if (worker) return running;
   for (const warning of startupWarnings(settings)) ctx.logger.warn(warning);
   if (!(await ctx.users.superuserExists())) {
     ctx.logger.info(
@@ -116,9 +122,18 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
 }
 
 async function main(): Promise<void> {
-  let running: RunningServer;
+  let stop: () => Promise<void>;
   try {
-    running = await startServer();
+    const settings = loadSettings(process.env);
+    if (runsAsCluster(settings)) {
+      const logger = createLogger(settings.logLevel);
+      for (const warning of startupWarnings(settings)) logger.warn(warning);
+      const running = await startCluster(settings, logger);
+      void running.failed.then((code) => process.exit(code));
+      stop = running.stop;
+    } else {
+      stop = (await startServer()).stop;
+    }
   } catch (error) {
     if (error instanceof StartupError) {
       process.stderr.write(`${error.toLine()}\n`);
@@ -128,7 +143,7 @@ async function main(): Promise<void> {
   }
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
-      running.stop().then(
+      stop().then(
         () => process.exit(0),
         (error: unknown) => {
           process.stderr.write(`error during shutdown: ${String(error)}\n`);
