@@ -21,8 +21,14 @@ describe('start-up warnings', () => {
     const hosts = { DJANGO_ALLOWED_HOSTS: 'flags.example.com' };
     const embedded = startupWarnings(loadSettings({ ...hosts, WEB_CONCURRENCY: '3' }, '/srv/vexil'));
     assert.equal(embedded.length, 1);
-    assert.match(embedded[0] ?? '', /^WEB_CONCURRENCY is 3, but the embedded database lives inside one process/);
-    const postgres = loadSettings({ ...hosts, WEB_CONCURRENCY: '3', DATABASE_URL: 'postgres://h/db' }, '/srv/vexil');
+    assert.match(
+      embedded[0] ?? '',
+      /^WEB_CONCURRENCY is 3, but the embedded database lives inside one process/,
+    );
+    const postgres = loadSettings(
+      { ...hosts, WEB_CONCURRENCY: '3', DATABASE_URL: 'postgres://h/db' },
+      '/srv/vexil',
+    );
     assert.deepEqual(startupWarnings(postgres), []);
   });
 });

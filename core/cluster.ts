@@ -84,7 +84,9 @@ export async function startCluster(settings: Settings, logger: Logger): Promise<
 
   const stopWorkers = async () => {
     const workers = Object.values(cluster.workers ?? {}).filter((worker) => worker !== undefined);
-    const exits = workers.map((worker) => new Promise<void>((resolve) => worker.once('exit', () => resolve())));
+    const exits = workers.map(
+      (worker) => new Promise<void>((resolve) => worker.once('exit', () => resolve())),
+    );
     for (const worker of workers) worker.process.kill('SIGTERM');
     const deadline = setTimeout(() => {
       for (const worker of workers) if (!worker.isDead()) worker.process.kill('SIGKILL');
