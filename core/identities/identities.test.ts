@@ -604,7 +604,7 @@ describe('identities, traits and identity overrides', () => {
     assert.equal(many.count, few.count);
   });
 
-  it('loads an identity with traits and overrides in one statement, and upserts only changed traits', async () => {
+  it('loads an identity with traits and overrides in one statement, upserts only changed traits, finds or creates', async () => {
     const store = new IdentityStore();
     const identity = await createIdentity('sdk-user');
     const feature = await createFeature({ name: 'sdk_flag' });
@@ -661,6 +661,15 @@ describe('identities, traits and identity overrides', () => {
     });
     assert.ok(loaded.overrides[0]?.created_at instanceof Date);
     assert.equal(await store.loadForEvaluation(scope(), environment.id, 'nobody'), undefined);
+    const existing = await t.ctx.transactor.run((uow) => store.findOrCreate(uow, environment.id, 'sdk-user'));
+    assert.deepEqual([existing.created, existing.identity.id], [false, identity.id]);
+    const fresh = await t.ctx.transactor.run((uow) => store.findOrCreate(uow, environment.id, 'sdk-new'));
+    assert.equal(fresh.created, true);
+    assert.equal(fresh.identity.identifier, 'sdk-new');
+    assert.equal(
+      (await store.loadForEvaluation(scope(), environment.id, 'sdk-new'))?.identity.id,
+      fresh.identity.id,
+    );
     assert.equal(await store.loadForEvaluation(scope(), awayEnvironment.id, 'sdk-user'), undefined);
   });
 });

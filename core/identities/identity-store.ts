@@ -106,6 +106,29 @@ export class IdentityStore {
     return row as IdentityRow;
   }
 
+  /**
+   * The SDK path's get-or-create (Identity.objects.get_or_create_for_sdk): one statement when the identity is
+   * new, two when it exists; two concurrent calls for the same identifier both end with the one row.
+   */
+  async findOrCreate(
+    uow: UnitOfWork,
+    environmentId: number,
+    identifier: string,
+  ): Promise<{ identity: IdentityRow; created: boolean }> {
+    const [inserted] = (await uow
+      .knex('identities')
+      .insert({ environment_id: environmentId, identifier })
+      .onConflict(['environment_id', 'identifier'])
+      .ignore()
+      .returning('*')) as IdentityRow[];
+    if (inserted) return { identity: inserted, created: true };
+    const existing = (await uow
+      .knex('identities')
+      .where({ environment_id: environmentId, identifier })
+      .first()) as IdentityRow;
+    return { identity: existing, created: false };
+  }
+
   async rename(uow: UnitOfWork, id: number, identifier: string): Promise<IdentityRow> {
     const [row] = (await uow
       .knex('identities')
