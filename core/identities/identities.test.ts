@@ -204,6 +204,16 @@ describe('identities, traits and identity overrides', () => {
     assert.deepEqual((await api().get(env('trait-keys/')).set(as(f.admin))).body, {
       keys: ['age', 'ratio', 'score'],
     });
+    await knex()('organisations').where('id', f.home.id).update({ persist_trait_data: false });
+    try {
+      const refused = await api().post(traits).set(as(f.admin)).send({ trait_key: 'kept', trait_value: 1 });
+      assert.equal(refused.status, 400);
+      assert.deepEqual(refused.body, {
+        non_field_errors: ['Not possible to persist traits for this organisation.'],
+      });
+    } finally {
+      await knex()('organisations').where('id', f.home.id).update({ persist_trait_data: true });
+    }
     assert.equal((await api().delete(`${traits}${age.id}/`).set(as(f.admin))).status, 204);
     assert.equal((await api().get(`${traits}${age.id}/`).set(as(f.admin))).status, 404);
   });

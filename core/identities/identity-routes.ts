@@ -1,4 +1,4 @@
-import { type Response, Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { EnvironmentPolicy } from '../environments/environment-policy.js';
 import { environmentRules as rules } from '../environments/environment-policy.js';
@@ -248,17 +248,16 @@ export function identityRoutes(deps: { identities: IdentityService; policy: Envi
       },
     },
   });
-  const updateTrait =
-    (partial: boolean) => async (req: Parameters<typeof policy.accessOf>[0], res: Response) => {
-      const body = parseBody(partial ? traitBody.partial() : traitBody, req.body);
-      const trait = await identities.updateTrait(
-        policy.accessOf(req),
-        identityId(req.params),
-        existingPathId(req.params.traitId),
-        traitFields(body),
-      );
-      sendPython(res, 200, traitToWire(trait));
-    };
+  const updateTrait = (partial: boolean) => async (req: Request, res: Response) => {
+    const body = parseBody(partial ? traitBody.partial() : traitBody, req.body);
+    const trait = await identities.updateTrait(
+      policy.accessOf(req),
+      identityId(req.params),
+      existingPathId(req.params.traitId),
+      traitFields(body),
+    );
+    sendPython(res, 200, traitToWire(trait));
+  };
   route(router, '/:apiKey/identities/:identityId/traits/:traitId/', {
     get: {
       permission: viewIdentities,
@@ -352,7 +351,7 @@ export function identityRoutes(deps: { identities: IdentityService; policy: Envi
       },
     },
   });
-  const updateOverride = async (req: Parameters<typeof policy.accessOf>[0], res: Response) => {
+  const updateOverride = async (req: Request, res: Response) => {
     const body = parseBody(overrideBody, req.body);
     const updated = await identities.updateOverride(
       policy.accessOf(req),

@@ -160,6 +160,7 @@ export class IdentityService {
       () =>
         this.transactor.run(async (uow) => {
           await this.#identity(uow, access, identityId);
+          await this.#checkTraitPersistence(uow, access);
           if (await this.store.traitKeyTaken(uow, identityId, fields.trait_key)) throw duplicateTrait();
           return this.store.createTrait(uow, identityId, {
             trait_key: fields.trait_key,
@@ -186,16 +187,18 @@ export class IdentityService {
           await this.#identity(uow, access, identityId);
           const trait = await this.store.findTrait(uow, identityId, traitId);
           if (!trait) throw domainErrors.notFound();
+          await this.#checkTraitPersistence(uow, access);
           if (
             fields.trait_key !== undefined &&
             fields.trait_key !== trait.trait_key &&
             (await this.store.traitKeyTaken(uow, identityId, fields.trait_key, traitId))
           )
             throw duplicateTrait();
+          // DRF updates only the fields the body carries.
           const patch = Object.fromEntries(
             Object.entries(fields).filter(([, value]) => value !== undefined),
-          ) as Partial<TraitFields & { trait_key: string }>;
-          return this.store.updateTrait(uow, traitId, patch as Partial<TraitColumns & { trait_key: string }>);
+          ) as Partial<TraitColumns & { trait_key: string }>;
+          return this.store.updateTrait(uow, traitId, patch);
         }),
       duplicateTrait,
     );
@@ -356,6 +359,19 @@ export class IdentityService {
     const identity = await this.store.find(scope, access.environmentId, identityId);
     if (!identity) throw domainErrors.notFound();
     return identity;
+  }
+
+  /**
+   * Trait.save's last line of defence: an organisation without `persist_trait_data` stores no traits (Flagsmith
+   * raises a bare exception there, a 500; Vexil answers the same sentence as a 400).
+   */
+  async #checkTraitPersistence(scope: DataScope, access: EnvironmentAccess): Promise<void> {
+    const organisation = (await scope
+      .knex('organisations')
+      .where('id', access.organisation.organisationId)
+      .first('persist_trait_data')) as { persist_trait_data: boolean } | undefined;
+    if (organisation?.persist_trait_data === false)
+      throw ValidationError.nonField('Not possible to persist traits for this organisation.');
   }
 
   async #checkAllocations(
