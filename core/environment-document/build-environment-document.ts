@@ -120,6 +120,8 @@ export async function buildEnvironmentDocument(
   scope: DataScope,
   environmentId: number,
   at: Date = new Date(),
+  /** `identityOverrides: false` leaves them out whatever the environment says (one identity's evaluation). */
+  options: { identityOverrides?: boolean } = {},
 ): Promise<BuiltEnvironmentDocument | undefined> {
   const environment = await readEnvironment(scope, environmentId);
   if (!environment) return undefined;
@@ -137,11 +139,12 @@ export async function buildEnvironmentDocument(
 
   const overrides = segmentOverrides(environmentId);
   // Flagsmith's mapper reads identity overrides only when the environment asks for them in local evaluation.
-  const identityOverrides = environment.use_identity_overrides_in_local_eval
-    ? await documentIdentityOverrides(scope, environmentId, environment.api_key, (state) =>
-        featuresById.has(state.feature_id) ? stateOf(state) : undefined,
-      )
-    : [];
+  const identityOverrides =
+    options.identityOverrides !== false && environment.use_identity_overrides_in_local_eval
+      ? await documentIdentityOverrides(scope, environmentId, environment.api_key, (state) =>
+          featuresById.has(state.feature_id) ? stateOf(state) : undefined,
+        )
+      : [];
   const updatedAt = pythonIsoFormat(environment.updated_at_utc);
   const document: EnvironmentDocumentOut = {
     id: environment.id,

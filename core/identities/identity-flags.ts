@@ -42,7 +42,10 @@ export async function identityFlags(
   features: FeatureStore,
   loaded: IdentityForEvaluation,
 ): Promise<IdentityFlag[]> {
-  const built = await buildEnvironmentDocument(scope, loaded.identity.environment_id);
+  // Other identities' overrides do not concern this one: only its own are added below.
+  const built = await buildEnvironmentDocument(scope, loaded.identity.environment_id, new Date(), {
+    identityOverrides: false,
+  });
   if (!built) return [];
   const { document } = built;
   const overrideFeatureIds = [...new Set(loaded.overrides.map((state) => state.feature_id))];
@@ -60,14 +63,11 @@ export async function identityFlags(
     if (feature) identityStates.set(feature.name, toDocumentState(state, feature, optionsById, null));
   }
 
-  const context = mapEnvironmentDocumentToContext(
-    { ...document, identity_overrides: [] },
-    {
-      identifier: loaded.identity.identifier,
-      key: String(loaded.identity.id),
-      traits: loaded.traits.map((trait) => ({ trait_key: trait.trait_key, trait_value: traitValue(trait) })),
-    },
-  );
+  const context = mapEnvironmentDocumentToContext(document, {
+    identifier: loaded.identity.identifier,
+    key: String(loaded.identity.id),
+    traits: loaded.traits.map((trait) => ({ trait_key: trait.trait_key, trait_value: traitValue(trait) })),
+  });
   if (identityStates.size > 0) {
     // Always matches (one ALL rule with no conditions) and outranks every segment, as the identity's own rows.
     const segment: SegmentContext = {
