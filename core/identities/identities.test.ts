@@ -431,6 +431,53 @@ describe('identities, traits and identity overrides', () => {
     );
   });
 
+  it('clones overrides from another identity of the environment (clone-from-given-identity/)', async () => {
+    const kept = await createFeature({ name: 'clone_kept' });
+    const dropped = await createFeature({ name: 'clone_dropped' });
+    const source = await createIdentity('clone-source');
+    const target = await createIdentity('clone-target');
+    await created(env(`identities/${source.id}/featurestates/`), {
+      feature: kept.id,
+      enabled: true,
+      feature_state_value: 'from source',
+    });
+    await created(env(`identities/${target.id}/featurestates/`), { feature: kept.id, enabled: false });
+    await created(env(`identities/${target.id}/featurestates/`), { feature: dropped.id, enabled: true });
+    const path = env(`identities/${target.id}/featurestates/clone-from-given-identity/`);
+    const before = await revision();
+    const cloned = await api().post(path).set(as(f.admin)).send({ source_identity_id: source.id });
+    assert.equal(cloned.status, 200, cloned.text);
+    const item = (
+      cloned.body as { feature: { name: string }; overridden_by: string; enabled: boolean }[]
+    ).find((flag) => flag.feature.name === 'clone_kept');
+    assert.deepEqual(item && [item.overridden_by, item.enabled], ['IDENTITY', true]);
+    const overrides = (
+      await api()
+        .get(env(`identities/${target.id}/featurestates/`))
+        .set(as(f.admin))
+    ).body;
+    assert.deepEqual(
+      overrides.results.map((state: { feature: number; feature_state_value: unknown }) => [
+        state.feature,
+        state.feature_state_value,
+      ]),
+      [[kept.id, 'from source']],
+    );
+    assert.ok((await revision()) > before);
+    const away = await created(
+      `/api/v1/environments/${awayEnvironment.api_key}/identities/`,
+      { identifier: 'clone-away' },
+      f.foreigner,
+    );
+    const foreign = await api().post(path).set(as(f.admin)).send({ source_identity_id: away.id });
+    assert.equal(foreign.status, 404);
+    const missing = await api().post(path).set(as(f.admin)).send({});
+    assert.deepEqual(
+      [missing.status, missing.body],
+      [400, { source_identity_id: ['This field is required.'] }],
+    );
+  });
+
   it('deletes an identity with its traits and overrides', async () => {
     const identity = await createIdentity('doomed');
     const feature = await createFeature({ name: 'doomed_flag' });

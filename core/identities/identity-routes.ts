@@ -86,6 +86,16 @@ const overrideBody = z.object({
   multivariate_feature_state_values: allocations,
 });
 const deleteTraitsBody = z.object({ key: fields.string() });
+const cloneBody = z.object({
+  source_identity_id: z
+    .number({
+      error: (issue) =>
+        issue.input === undefined ? 'This field is required.' : 'A valid integer is required.',
+    })
+    .int('A valid integer is required.')
+    .min(1, 'A valid integer is required.')
+    .max(2_147_483_647, 'A valid integer is required.'),
+});
 
 /** IdentitySerializer. */
 export function identityToWire(identity: IdentityRow) {
@@ -348,6 +358,19 @@ export function identityRoutes(deps: { identities: IdentityService; policy: Envi
       permission: viewEnvironment,
       handle: async (req, res) => {
         sendPython(res, 200, await identities.allFlags(policy.accessOf(req), identityId(req.params)));
+      },
+    },
+  });
+  route(router, '/:apiKey/identities/:identityId/featurestates/clone-from-given-identity/', {
+    post: {
+      // Not in EnvironmentFeatureStatePermissions' action map: Flagsmith lets environment admins only.
+      permission: policy.permission(rules.admin),
+      handle: async (req, res) => {
+        const body = parseBody(cloneBody, req.body);
+        const access = policy.accessOf(req);
+        const target = identityId(req.params);
+        await identities.cloneOverrides(access, target, body.source_identity_id);
+        sendPython(res, 200, await identities.allFlags(access, target));
       },
     },
   });

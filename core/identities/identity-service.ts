@@ -330,17 +330,76 @@ export class IdentityService {
       const identity = await this.#identity(uow, access, identityId);
       const before = await this.store.findOverride(uow, identityId, stateId);
       if (!before) throw domainErrors.notFound();
-      const feature = (await this.features.findById(uow, before.feature_id)) as FeatureRow;
-      await this.store.deleteOverride(uow, stateId);
-      await this.#overrideChanged(
-        uow,
-        access,
-        feature,
-        identity,
-        undefined,
-        before,
-        `Flag state / Remote config value deleted for feature '${feature.name}' and identity '${identity.identifier}'`,
+      await this.#deleteOverrideIn(uow, access, identity, before);
+    });
+  }
+
+  async #deleteOverrideIn(
+    uow: UnitOfWork,
+    access: EnvironmentAccess,
+    identity: IdentityRow,
+    before: FeatureStateView,
+  ): Promise<void> {
+    const feature = (await this.features.findById(uow, before.feature_id)) as FeatureRow;
+    await this.store.deleteOverride(uow, before.id);
+    await this.#overrideChanged(
+      uow,
+      access,
+      feature,
+      identity,
+      undefined,
+      before,
+      `Flag state / Remote config value deleted for feature '${feature.name}' and identity '${identity.identifier}'`,
+    );
+  }
+
+  /**
+   * FeatureState.copy_identity_feature_states (`featurestates/clone-from-given-identity/`): the target ends with
+   * exactly the source's overrides — its own for other features deleted, the others created or overwritten with
+   * the source's enabled, value and allocations. The source must be an identity of the same environment.
+   */
+  async cloneOverrides(access: EnvironmentAccess, targetId: number, sourceId: number): Promise<void> {
+    await this.transactor.run(async (uow) => {
+      const target = await this.#identity(uow, access, targetId);
+      const source = await this.#identity(uow, access, sourceId);
+      const sourceStates = await this.store.overrides(uow, source.id);
+      const targetStates = new Map(
+        (await this.store.overrides(uow, target.id)).map((state) => [state.feature_id, state]),
       );
+      const kept = new Set(sourceStates.map((state) => state.feature_id));
+      for (const [featureId, state] of targetStates) {
+        if (kept.has(featureId)) continue;
+        await this.#deleteOverrideIn(uow, access, target, state);
+      }
+      for (const from of sourceStates) {
+        const feature = (await this.features.findById(uow, from.feature_id)) as FeatureRow;
+        const before = targetStates.get(from.feature_id);
+        const value = from.value ?? initialFeatureStateValue(null, false);
+        const stateId = before
+          ? before.id
+          : await this.store.createOverride(uow, target, feature.id, from.enabled, value);
+        if (before) await this.features.updateState(uow, stateId, { enabled: from.enabled }, value);
+        await this.features.setAllocations(
+          uow,
+          stateId,
+          from.multivariate.map((allocation) => ({
+            optionId: allocation.multivariate_feature_option_id,
+            percentage: allocation.percentage_allocation,
+          })),
+        );
+        const after = (await this.store.findOverride(uow, target.id, stateId)) as FeatureStateView;
+        await this.#overrideChanged(
+          uow,
+          access,
+          feature,
+          target,
+          after,
+          before,
+          before
+            ? `Flag state / Remote config value updated for feature '${feature.name}' and identity '${target.identifier}'`
+            : `Identity override created for feature '${feature.name}' and identity '${target.identifier}'`,
+        );
+      }
     });
   }
 

@@ -815,6 +815,17 @@ const identityMatrix: Row[] = [
     expect: environmentAdmins(204),
   },
   {
+    name: 'clone overrides from another identity',
+    method: 'post',
+    path: async (f) =>
+      environmentPath(
+        f,
+        `identities/${(await f.spareIdentity()).id}/featurestates/clone-from-given-identity/`,
+      ),
+    body: (f) => ({ source_identity_id: f.homeIdentity.id }),
+    expect: environmentAdmins(200),
+  },
+  {
     name: "an identity's evaluated flags",
     method: 'get',
     path: (f) => identityPath(f, 'featurestates/all/'),
