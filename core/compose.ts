@@ -10,6 +10,7 @@ import { createEnvironmentsSlice } from './environments/environments-slice.js';
 import { EventBus } from './events/event-bus.js';
 import { createFeaturesSlice } from './features/features-slice.js';
 import { createHealthSlice } from './health/health-slice.js';
+import { createIdentitiesSlice } from './identities/identities-slice.js';
 import { createInstanceSlice } from './instance/instance-slice.js';
 import { InstanceStore } from './instance/instance-store.js';
 import { createLogger, type Logger } from './logging/logger.js';
@@ -85,6 +86,7 @@ export async function composeContext(settings: Settings, options: ComposeOptions
     delivery: options.webhookDelivery,
   });
   createFeaturesSlice(kernel, { auditLog, projectPolicy, environmentPolicy, webhookOutbox });
+  createIdentitiesSlice(kernel, { auditLog, environmentPolicy, webhookOutbox });
   const context: AppContext = { ...kernel, users, instance };
   stopHooks.set(context, stopWebhooks);
   return context;

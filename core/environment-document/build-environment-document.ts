@@ -4,6 +4,7 @@ import { PythonFloat, stringifyJson } from '../evaluation/index.js';
 import type { FeatureRow, FeatureStateView, MultivariateOptionRow } from '../features/feature-models.js';
 import { FeatureStore } from '../features/feature-store.js';
 import { rowToValue } from '../features/feature-value.js';
+import { documentIdentityOverrides } from '../identities/identity-document.js';
 import { type EngineSegment, SegmentStore } from '../segments/segment-store.js';
 
 // The shape of Flagsmith's `GET /api/v1/environment-document/` (util/mappers/sdk.py over the pydantic models
@@ -109,7 +110,8 @@ interface EnvironmentJoinRow {
 /**
  * Builds the environment document from the database in a constant number of queries, whatever the number of
  * features or segments: the environment with its project and organisation (one), the live defaults (six, in
- * FeatureStore.liveDefaults) and the project's live segments (three). `undefined` if there is no such
+ * FeatureStore.liveDefaults), the project's live segments (three) and, when the environment uses identity
+ * overrides in local evaluation, those (four, in IdentityStore.environmentOverrides). `undefined` if there is no such
  * environment. Pass a transaction's scope to read the rows and the revision at one instant; outside one, the
  * revision is read first on purpose, so a change committed mid-build can only make the rows newer than the
  * revision they are labelled with (that change's own bump then rebuilds), never older.
@@ -118,6 +120,8 @@ export async function buildEnvironmentDocument(
   scope: DataScope,
   environmentId: number,
   at: Date = new Date(),
+  /** `identityOverrides: false` leaves them out whatever the environment says (one identity's evaluation). */
+  options: { identityOverrides?: boolean } = {},
 ): Promise<BuiltEnvironmentDocument | undefined> {
   const environment = await readEnvironment(scope, environmentId);
   if (!environment) return undefined;
@@ -134,6 +138,13 @@ export async function buildEnvironmentDocument(
     toDocumentState(state, featuresById.get(state.feature_id) as FeatureRow, optionsById, featureSegment);
 
   const overrides = segmentOverrides(environmentId);
+  // Flagsmith's mapper reads identity overrides only when the environment asks for them in local evaluation.
+  const identityOverrides =
+    options.identityOverrides !== false && environment.use_identity_overrides_in_local_eval
+      ? await documentIdentityOverrides(scope, environmentId, environment.api_key, (state) =>
+          featuresById.has(state.feature_id) ? stateOf(state) : undefined,
+        )
+      : [];
   const updatedAt = pythonIsoFormat(environment.updated_at_utc);
   const document: EnvironmentDocumentOut = {
     id: environment.id,
@@ -158,10 +169,7 @@ export async function buildEnvironmentDocument(
     feature_states: live.states
       .filter((state) => featuresById.has(state.feature_id))
       .map((state) => stateOf(state)),
-    // Flagsmith's mapper reads identity overrides only when the environment asks for them in local evaluation.
-    identity_overrides: environment.use_identity_overrides_in_local_eval
-      ? identityOverrides(environmentId)
-      : [],
+    identity_overrides: identityOverrides,
     name: environment.name,
     allow_client_traits: environment.allow_client_traits,
     updated_at: updatedAt,
@@ -216,7 +224,7 @@ function pythonIsoFormat(utc: string): string {
   return `${utc.endsWith('.000000') ? utc.slice(0, -7) : utc}+00:00`;
 }
 
-function toDocumentState(
+export function toDocumentState(
   state: FeatureStateView,
   feature: FeatureRow,
   optionsById: ReadonlyMap<number, MultivariateOptionRow>,
@@ -275,13 +283,4 @@ function documentSegments(
  */
 function segmentOverrides(_environmentId: number): Map<number, DocumentFeatureStateOut[]> {
   return new Map();
-}
-
-/**
- * EXTENSION POINT (identity overrides): the environment's identities that have overrides, with their
- * `identity_features` (Flagsmith leaves `identity_traits` empty here). Vexil has no identity overrides yet.
- * When it does, read them in a constant number of queries here and make this async.
- */
-function identityOverrides(_environmentId: number): DocumentIdentityOverrideOut[] {
-  return [];
 }

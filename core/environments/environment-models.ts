@@ -37,13 +37,3 @@ export class EnvironmentApiKeyModel extends Model {
   expires_at!: Date | null;
   created_at!: Date;
 }
-
-/** `identities`. */
-export class IdentityModel extends Model {
-  static override tableName = 'identities';
-
-  id!: number;
-  identifier!: string;
-  environment_id!: number;
-  created_date!: Date;
-}

@@ -10,7 +10,7 @@ import { grantRoutes } from '../organisations/permission-grant-routes.js';
 import type { PermissionGrants } from '../organisations/permission-grants.js';
 import { type Tenant, tenantOf } from '../organisations/tenant.js';
 import type { ShownEnvironmentApiKey } from './environment-api-key-store.js';
-import type { EnvironmentModel, IdentityModel } from './environment-models.js';
+import type { EnvironmentModel } from './environment-models.js';
 import { environmentKeysToWire, environmentPermissionKeys } from './environment-permission-keys.js';
 import { type EnvironmentPolicy, environmentRules as rules } from './environment-policy.js';
 import type { EnvironmentService } from './environment-service.js';
@@ -36,7 +36,6 @@ const apiKeyBody = z.object({
   active: fields.boolean().optional(),
   expires_at: optionalDateTime(),
 });
-const identityBody = z.object({ identifier: fields.string({ max: 2000 }) });
 
 /** EnvironmentSerializerWithMetadata; metadata fields are an enterprise feature, so always empty. */
 export function environmentToWire(environment: EnvironmentModel) {
@@ -74,10 +73,6 @@ function apiKeyToWire({ row, key }: ShownEnvironmentApiKey) {
   };
 }
 
-function identityToWire(identity: IdentityModel) {
-  return { id: identity.id, identifier: identity.identifier, environment: identity.environment_id };
-}
-
 type Defined<T> = { [K in keyof T]?: Exclude<T[K], undefined> };
 
 /** The fields the body carries (DRF leaves absent ones alone), without `project`, which is not a setting. */
@@ -87,7 +82,7 @@ function defined<T extends object>(body: T): Defined<T> {
   ) as Defined<T>;
 }
 
-/** `/api/v1/environments/…`: environments, their server-side keys, grants, identities and permissions. */
+/** `/api/v1/environments/…`: environments, their server-side keys, grants and permissions. */
 export function environmentRoutes(deps: {
   environments: EnvironmentService;
   policy: EnvironmentPolicy;
@@ -230,27 +225,6 @@ export function environmentRoutes(deps: {
       handle: async (req, res) => {
         await environments.deleteApiKey(policy.accessOf(req), existingPathId(req.params.keyId));
         res.status(204).end();
-      },
-    },
-  });
-
-  // The minimal identities endpoint the dashboard's project creation needs; the flags slice completes it.
-  route(router, '/:apiKey/identities/', {
-    get: {
-      permission: policy.permission(rules.granted('VIEW_IDENTITIES')),
-      handle: async (req, res) => {
-        const page = pageRequest(req);
-        const search = typeof req.query.q === 'string' && req.query.q !== '' ? req.query.q : undefined;
-        const { count, rows } = await environments.listIdentities(policy.accessOf(req), page, search);
-        res.json(pageBody(req, page, count, rows.map(identityToWire)));
-      },
-    },
-    post: {
-      permission: policy.permission(rules.granted('MANAGE_IDENTITIES')),
-      handle: async (req, res) => {
-        const body = parseBody(identityBody, req.body);
-        const identity = await environments.createIdentity(policy.accessOf(req), body.identifier);
-        res.status(201).json(identityToWire(identity));
       },
     },
   });

@@ -9,26 +9,18 @@ import type { EnvironmentModel } from './environment-models.js';
 import type { EnvironmentAccess, EnvironmentPolicy } from './environment-policy.js';
 import { bumpEnvironmentRevisions } from './environment-revision.js';
 import type { EnvironmentFields, EnvironmentStore } from './environment-store.js';
-import type { IdentityStore } from './identity-store.js';
 
 // Flagsmith's wording.
 const invalidProjectFilter = 'Invalid or missing value for project parameter.';
 const duplicateName = 'An environment with this name already exists.';
 const duplicateApiKey = 'environment with this api key already exists.';
 
-/** PostgreSQL's unique_violation, from either driver, raw or wrapped by objection. */
-function isUniqueViolation(error: unknown): boolean {
-  const { code, nativeError } = error as { code?: string; nativeError?: { code?: string } };
-  return code === '23505' || nativeError?.code === '23505';
-}
-
-/** Environments of projects, their server-side keys and (for now) their identities. */
+/** Environments of projects and their server-side keys. */
 export class EnvironmentService {
   constructor(
     private readonly transactor: Transactor,
     private readonly store: EnvironmentStore,
     private readonly apiKeys: EnvironmentApiKeyStore,
-    private readonly identities: IdentityStore,
     private readonly organisations: OrganisationPolicy,
     private readonly policy: EnvironmentPolicy,
     private readonly audit: AuditLog,
@@ -241,33 +233,5 @@ export class EnvironmentService {
       return true;
     });
     if (!deleted) throw domainErrors.notFound();
-  }
-
-  listIdentities(access: EnvironmentAccess, page: PageRequest, search?: string) {
-    return this.identities.list(this.transactor.reads, access.environmentId, page, search);
-  }
-
-  /** IdentitySerializer.save: an identifier already in the environment is a 400 on `identifier`. */
-  createIdentity(access: EnvironmentAccess, identifier: string) {
-    const duplicate = ValidationError.field(
-      'identifier',
-      `Identity with identifier '${identifier}' already exists in this environment`,
-    );
-    return this.transactor.run(async (uow) => {
-      if (await this.identities.exists(uow, access.environmentId, identifier)) throw duplicate;
-      try {
-        const identity = await this.identities.create(uow, access.environmentId, identifier);
-        await this.#record(uow, this.#where(access), {
-          type: 'IDENTITY',
-          id: identity.id,
-          log: `New Identity created: ${identifier}`,
-        });
-        return identity;
-      } catch (error) {
-        // A concurrent create slipped past the check: the unique index decides, as the same 400.
-        if (isUniqueViolation(error)) throw duplicate;
-        throw error;
-      }
-    });
   }
 }

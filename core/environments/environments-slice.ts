@@ -7,7 +7,6 @@ import { EnvironmentPolicy, environmentGrantLevel } from './environment-policy.j
 import { environmentRoutes } from './environment-routes.js';
 import { EnvironmentService } from './environment-service.js';
 import { EnvironmentStore } from './environment-store.js';
-import { IdentityStore } from './identity-store.js';
 import { KeySealer } from './key-sealer.js';
 
 /**
@@ -26,7 +25,6 @@ export function createEnvironmentsSlice(
     transactor,
     store,
     new EnvironmentApiKeyStore(new KeySealer(secretKey)),
-    new IdentityStore(),
     deps.organisationPolicy,
     policy,
     deps.auditLog,

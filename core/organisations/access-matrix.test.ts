@@ -29,6 +29,11 @@ type Fixture = Tenancy & {
   spareFeature(): Promise<{ id: number }>;
   spareOption(): Promise<{ id: number }>;
   spareTag(): Promise<{ id: number }>;
+  /** An identity of the home environment with a trait and an override, and fresh ones to consume. */
+  homeIdentity: { id: number; trait: number; override: number };
+  spareIdentity(): Promise<{ id: number }>;
+  spareTrait(): Promise<{ id: number }>;
+  spareOverride(): Promise<{ identity: number; id: number }>;
 };
 
 /**
@@ -686,6 +691,148 @@ const featureMatrix: Row[] = [
   },
 ];
 
+// Identities, traits and identity overrides (core/identities): environment-level, so environment admins only.
+const identityPath = (f: Fixture, rest = '') => environmentPath(f, `identities/${f.homeIdentity.id}/${rest}`);
+const identityMatrix: Row[] = [
+  {
+    name: 'retrieve an identity',
+    method: 'get',
+    path: (f) => identityPath(f),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'rename an identity (PUT)',
+    method: 'put',
+    path: async (f) => environmentPath(f, `identities/${(await f.spareIdentity()).id}/`),
+    body: () => ({ identifier: unique('renamed') }),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'rename an identity (PATCH)',
+    method: 'patch',
+    path: async (f) => environmentPath(f, `identities/${(await f.spareIdentity()).id}/`),
+    body: () => ({ identifier: unique('patched') }),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'delete an identity',
+    method: 'delete',
+    path: async (f) => environmentPath(f, `identities/${(await f.spareIdentity()).id}/`),
+    expect: environmentAdmins(204),
+  },
+  {
+    name: 'list traits',
+    method: 'get',
+    path: (f) => identityPath(f, 'traits/'),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'create a trait',
+    method: 'post',
+    path: (f) => identityPath(f, 'traits/'),
+    body: () => ({ trait_key: unique('key'), trait_value: 1 }),
+    expect: environmentAdmins(201),
+  },
+  {
+    name: 'retrieve a trait',
+    method: 'get',
+    path: (f) => identityPath(f, `traits/${f.homeIdentity.trait}/`),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'update a trait (PUT)',
+    method: 'put',
+    path: (f) => identityPath(f, `traits/${f.homeIdentity.trait}/`),
+    body: () => ({ trait_key: 'matrix_trait', trait_value: 'put' }),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'update a trait (PATCH)',
+    method: 'patch',
+    path: (f) => identityPath(f, `traits/${f.homeIdentity.trait}/`),
+    body: () => ({ trait_value: 2 }),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'delete a trait',
+    method: 'delete',
+    path: async (f) => identityPath(f, `traits/${(await f.spareTrait()).id}/`),
+    expect: environmentAdmins(204),
+  },
+  {
+    name: 'list trait keys',
+    method: 'get',
+    path: (f) => environmentPath(f, 'trait-keys/'),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'delete traits by key',
+    method: 'post',
+    path: (f) => environmentPath(f, 'delete-traits/'),
+    body: () => ({ key: unique('no such key') }),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'list identity overrides',
+    method: 'get',
+    path: (f) => identityPath(f, 'featurestates/'),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'create an identity override',
+    method: 'post',
+    path: async (f) => environmentPath(f, `identities/${(await f.spareIdentity()).id}/featurestates/`),
+    body: (f) => ({ feature: f.homeFeature.id, enabled: true }),
+    expect: environmentAdmins(201),
+  },
+  {
+    name: 'retrieve an identity override',
+    method: 'get',
+    path: (f) => identityPath(f, `featurestates/${f.homeIdentity.override}/`),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'update an identity override (PUT)',
+    method: 'put',
+    path: (f) => identityPath(f, `featurestates/${f.homeIdentity.override}/`),
+    body: () => ({ enabled: true, feature_state_value: 'on' }),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'update an identity override (PATCH)',
+    method: 'patch',
+    path: (f) => identityPath(f, `featurestates/${f.homeIdentity.override}/`),
+    body: () => ({ enabled: false }),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'delete an identity override',
+    method: 'delete',
+    path: async (f) => {
+      const spare = await f.spareOverride();
+      return environmentPath(f, `identities/${spare.identity}/featurestates/${spare.id}/`);
+    },
+    expect: environmentAdmins(204),
+  },
+  {
+    name: 'clone overrides from another identity',
+    method: 'post',
+    path: async (f) =>
+      environmentPath(
+        f,
+        `identities/${(await f.spareIdentity()).id}/featurestates/clone-from-given-identity/`,
+      ),
+    body: (f) => ({ source_identity_id: f.homeIdentity.id }),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: "an identity's evaluated flags",
+    method: 'get',
+    path: (f) => identityPath(f, 'featurestates/all/'),
+    expect: environmentAdmins(200),
+  },
+];
+
 describe('access matrix: every organisation and environment endpoint × every kind of caller', () => {
   let t: TestApp;
   let f: Fixture;
@@ -725,6 +872,33 @@ describe('access matrix: every organisation and environment endpoint × every ki
         .get(`/api/v1/environments/${homeEnvironment.api_key}/featurestates/?feature=${homeFeature.id}`)
         .set(asAdmin)
     ).body.results[0] as { id: number };
+    const identity = async () =>
+      (
+        await request(t.app)
+          .post(`/api/v1/environments/${homeEnvironment.api_key}/identities/`)
+          .set(asAdmin)
+          .send({ identifier: unique('matrix identity') })
+      ).body as { id: number };
+    const trait = async (identityId: number, key: string) =>
+      (
+        await request(t.app)
+          .post(`/api/v1/environments/${homeEnvironment.api_key}/identities/${identityId}/traits/`)
+          .set(asAdmin)
+          .send({ trait_key: key, trait_value: 'v' })
+      ).body as { id: number };
+    const override = async (identityId: number) =>
+      (
+        await request(t.app)
+          .post(`/api/v1/environments/${homeEnvironment.api_key}/identities/${identityId}/featurestates/`)
+          .set(asAdmin)
+          .send({ feature: homeFeature.id })
+      ).body as { id: number };
+    const homeIdentityRow = await identity();
+    const homeIdentity = {
+      id: homeIdentityRow.id,
+      trait: (await trait(homeIdentityRow.id, 'matrix_trait')).id,
+      override: (await override(homeIdentityRow.id)).id,
+    };
     const homeMarkers = [homeEnvironment.api_key, homeEnvironment.name];
     const awayMarkers = [awayEnvironment.api_key, awayEnvironment.name];
     f = {
@@ -750,6 +924,13 @@ describe('access matrix: every organisation and environment endpoint × every ki
       projectId: homeProject.id,
       homeFeature,
       homeState,
+      homeIdentity,
+      spareIdentity: identity,
+      spareTrait: () => trait(homeIdentity.id, unique('spare trait')),
+      async spareOverride() {
+        const spare = await identity();
+        return { identity: spare.id, id: (await override(spare.id)).id };
+      },
       spareFeature: () => feature('matrix_spare_feature'),
       async spareOption() {
         const created = await request(t.app)
@@ -810,7 +991,7 @@ describe('access matrix: every organisation and environment endpoint × every ki
   });
   after(() => t.close());
 
-  for (const row of [...accessMatrix, ...environmentMatrix, ...featureMatrix]) {
+  for (const row of [...accessMatrix, ...environmentMatrix, ...featureMatrix, ...identityMatrix]) {
     for (const caller of callers) {
       it(`${row.name}: ${caller} → ${row.expect[caller]}`, async () => {
         const path = await row.path(f, caller);
@@ -874,6 +1055,7 @@ describe('access matrix: every organisation and environment endpoint × every ki
         'user-permissions/',
         'user-group-permissions/',
         'identities/',
+        'trait-keys/',
       ].map((rest) => `/api/v1/environments/${key}/${rest}`);
     const keys = [f.awayEnvironment.api_key, 'NoSuchEnvironmentKey00', 'x'.repeat(101), '%20'];
     for (const [index, foreign] of paths(keys[0] as string).entries()) {
@@ -965,6 +1147,25 @@ const permissionMatrix: PermissionRow[] = [
     grant: onEnvironment(['MANAGE_IDENTITIES']),
     without: 403,
     with: 201,
+  },
+  {
+    name: 'list trait keys with VIEW_ENVIRONMENT',
+    method: 'get',
+    path: (key) => `/api/v1/environments/${key}/trait-keys/`,
+    baseline: undefined,
+    grant: onEnvironment(['VIEW_ENVIRONMENT']),
+    without: 404,
+    with: 200,
+  },
+  {
+    name: 'delete traits by key as an environment admin, not with MANAGE_IDENTITIES',
+    method: 'post',
+    path: (key) => `/api/v1/environments/${key}/delete-traits/`,
+    body: () => ({ key: unique('granted key') }),
+    baseline: { permissions: ['VIEW_ENVIRONMENT', 'MANAGE_IDENTITIES'] },
+    grant: onEnvironment([], true),
+    without: 403,
+    with: 200,
   },
   {
     name: 'update as an environment admin',
