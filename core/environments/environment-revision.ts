@@ -54,3 +54,15 @@ export async function bumpProjectEnvironments(uow: UnitOfWork, projectId: number
     rows.map((row) => row.id),
   );
 }
+
+/** Every environment of an organisation: its name and persist_trait_data are part of every document. */
+export async function bumpOrganisationEnvironments(uow: UnitOfWork, organisationId: number) {
+  const rows = (await uow
+    .knex('environments')
+    .whereIn('project_id', uow.knex('projects').where('organisation_id', organisationId).select('id'))
+    .select('id')) as { id: number }[];
+  await bumpEnvironmentRevisions(
+    uow,
+    rows.map((row) => row.id),
+  );
+}

@@ -1,5 +1,6 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Transactor, UnitOfWork } from '../data/unit-of-work.js';
+import { bumpOrganisationEnvironments } from '../environments/environment-revision.js';
 import { domainErrors, ValidationError } from '../errors/domain-error.js';
 import type { OrganisationModel, OrganisationRole } from './organisation-models.js';
 import type { OrganisationAccess, Tenant } from './organisation-policy.js';
@@ -58,6 +59,9 @@ export class OrganisationService {
   async update(access: OrganisationAccess, patch: Partial<OrganisationFields>): Promise<OrganisationView> {
     const updated = await this.transactor.run(async (uow) => {
       const organisation = await this.store.update(uow, access.tenant, access.organisationId, patch);
+      // The environment documents of its projects carry the name and persist_trait_data.
+      if (organisation && (patch.name !== undefined || patch.persist_trait_data !== undefined))
+        await bumpOrganisationEnvironments(uow, organisation.id);
       if (organisation) {
         await this.audit.record(uow, {
           organisationId: organisation.id,

@@ -71,8 +71,13 @@ export class ProjectService {
   async update(access: ProjectAccess, patch: Partial<ProjectFields>): Promise<ProjectModel> {
     const updated = await this.transactor.run(async (uow) => {
       const project = await this.store.update(uow, access.organisation.tenant, access.projectId, patch);
-      // hide_disabled_flags changes what every environment's SDKs see.
-      if (project && patch.hide_disabled_flags !== undefined) await bumpProjectEnvironments(uow, project.id);
+      // hide_disabled_flags changes what every environment's SDKs see; the documents also carry the name and
+      // enable_realtime_updates.
+      const seenBySdks =
+        patch.hide_disabled_flags !== undefined ||
+        patch.name !== undefined ||
+        patch.enable_realtime_updates !== undefined;
+      if (project && seenBySdks) await bumpProjectEnvironments(uow, project.id);
       if (project) {
         await this.audit.record(uow, {
           organisationId: project.organisation_id,

@@ -482,6 +482,28 @@ describe('SDK endpoints: /flags/, /environment-document/, /analytics/flags/ on t
     });
   });
 
+  describe('what else the document carries', () => {
+    it('shows a renamed organisation and project at once', async () => {
+      const read = async () =>
+        (await sdk().get('/api/v1/environment-document/').set('X-Environment-Key', serverKey)).body as {
+          project: { name: string; organisation: { name: string } };
+        };
+      await read();
+      const organisation = await api()
+        .patch(`/api/v1/organisations/${f.home.id}/`)
+        .set(as(f.admin))
+        .send({ name: 'Renamed home' });
+      assert.equal(organisation.status, 200, organisation.text);
+      assert.equal((await read()).project.organisation.name, 'Renamed home');
+      const project = await api()
+        .patch(`/api/v1/projects/${projectId}/`)
+        .set(as(f.admin))
+        .send({ name: 'SDK 2' });
+      assert.equal(project.status, 200, project.text);
+      assert.equal((await read()).project.name, 'SDK 2');
+    });
+  });
+
   describe('the cache identity evaluation reads', () => {
     it('gives the compiled environment of a key at its current revision, and nothing for an unknown key', async () => {
       const cache = new SdkEnvironmentCache({
