@@ -238,8 +238,9 @@ export class LeanExchange {
       this.res.writeHead(status, headers as string[]);
       return;
     }
+    // appendHeader: a name listed twice (Vary: Origin, then Vary: Accept-Encoding) keeps both, as writeHead does.
     for (let i = 0; i < headers.length; i += 2)
-      this.res.setHeader(headers[i] as string, headers[i + 1] as string);
+      this.res.appendHeader(headers[i] as string, headers[i + 1] as string);
     this.res.writeHead(status);
   }
 }

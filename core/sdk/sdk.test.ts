@@ -1,5 +1,8 @@
 import { strict as assert } from 'node:assert';
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { RequestListener } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
 import { buildRequestHandler } from '../app.js';
@@ -567,5 +570,58 @@ describe('SDK endpoints: /flags/, /environment-document/, /analytics/flags/ on t
       const refused = await sdk().post('/api/v1/analytics/flags/').send({ banner: 1 });
       assert.equal(refused.status, 403);
     });
+  });
+});
+
+describe('SDK answers with compression, an access log and a list of CORS origins', () => {
+  let t: TestApp;
+  let dir: string;
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'vexil-sdk-log-'));
+    t = await createTestApp({
+      ENABLE_GZIP_COMPRESSION: 'true',
+      ACCESS_LOG_LOCATION: path.join(dir, 'access.log'),
+      CORS_ALLOWED_ORIGINS: 'https://app.example',
+    });
+  });
+  after(async () => {
+    await t.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps every Vary reason, compresses the cached body and answers 304 to the same ETag', async () => {
+    const f = await createTenancy(t);
+    const project = await request(t.app)
+      .post('/api/v1/projects/')
+      .set(as(f.admin))
+      .send({ name: 'Zipped', organisation: f.home.id });
+    const environment = await request(t.app)
+      .post('/api/v1/environments/')
+      .set(as(f.admin))
+      .send({ name: 'Z', project: project.body.id });
+    for (let i = 0; i < 30; i++)
+      await request(t.app)
+        .post(`/api/v1/projects/${project.body.id}/features/`)
+        .set(as(f.admin))
+        .send({ name: `zipped_feature_${i}`, initial_value: `a value long enough to compress ${i}` });
+    const handler = buildRequestHandler(t.ctx);
+    const response = await request(handler)
+      .get('/api/v1/flags/')
+      .set('X-Environment-Key', environment.body.api_key)
+      .set('Origin', 'https://app.example')
+      .set('Accept-Encoding', 'gzip');
+    assert.equal(response.status, 200, response.text);
+    assert.equal(response.headers['content-encoding'], 'gzip');
+    assert.equal((response.body as unknown[]).length, 30);
+    const vary = (response.headers.vary as string).split(/,\s*/);
+    for (const reason of ['Origin', 'X-Environment-Key', 'Accept-Encoding'])
+      assert.ok(vary.includes(reason), vary.join());
+    assert.equal(response.headers['access-control-allow-origin'], 'https://app.example');
+    const again = await request(handler)
+      .get('/api/v1/flags/')
+      .set('X-Environment-Key', environment.body.api_key)
+      .set('If-None-Match', response.headers.etag as string);
+    assert.equal(again.status, 304);
   });
 });
