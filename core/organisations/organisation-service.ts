@@ -58,10 +58,13 @@ export class OrganisationService {
 
   async update(access: OrganisationAccess, patch: Partial<OrganisationFields>): Promise<OrganisationView> {
     const updated = await this.transactor.run(async (uow) => {
+      const previous = await this.store.find(uow, access.tenant, access.organisationId);
       const organisation = await this.store.update(uow, access.tenant, access.organisationId, patch);
       // The environment documents of its projects carry the name and persist_trait_data.
-      if (organisation && (patch.name !== undefined || patch.persist_trait_data !== undefined))
-        await bumpOrganisationEnvironments(uow, organisation.id);
+      const seenBySdks =
+        (patch.name !== undefined && patch.name !== previous?.name) ||
+        (patch.persist_trait_data !== undefined && patch.persist_trait_data !== previous?.persist_trait_data);
+      if (organisation && seenBySdks) await bumpOrganisationEnvironments(uow, organisation.id);
       if (organisation) {
         await this.audit.record(uow, {
           organisationId: organisation.id,

@@ -70,13 +70,15 @@ export class ProjectService {
 
   async update(access: ProjectAccess, patch: Partial<ProjectFields>): Promise<ProjectModel> {
     const updated = await this.transactor.run(async (uow) => {
+      const previous = await this.store.find(uow, access.organisation.tenant, access.projectId);
       const project = await this.store.update(uow, access.organisation.tenant, access.projectId, patch);
       // hide_disabled_flags changes what every environment's SDKs see; the documents also carry the name and
       // enable_realtime_updates.
       const seenBySdks =
         patch.hide_disabled_flags !== undefined ||
-        patch.name !== undefined ||
-        patch.enable_realtime_updates !== undefined;
+        (patch.name !== undefined && patch.name !== previous?.name) ||
+        (patch.enable_realtime_updates !== undefined &&
+          patch.enable_realtime_updates !== previous?.enable_realtime_updates);
       if (project && seenBySdks) await bumpProjectEnvironments(uow, project.id);
       if (project) {
         await this.audit.record(uow, {
