@@ -14,10 +14,11 @@ import {
 } from '../evaluation/index.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { FeatureRow } from '../features/feature-models.js';
+import { HttpError } from '../http/http-error.js';
 import { CachedJson } from '../http/lean-route.js';
 import type { Logger } from '../logging/logger.js';
 import { documentUpdatedAtHeader, documentUpdatedAtSeconds, httpDate } from './document-updated-at.js';
-import type { EnvironmentKeyCache } from './environment-keys.js';
+import type { EnvironmentKeyCache, SdkCaller } from './environment-keys.js';
 import { flagToWire, type SdkFlagOut, visibleStates } from './flags-body.js';
 
 /** Browser SDKs on another origin may read these (CORS hides every other non-safelisted response header). */
@@ -123,6 +124,8 @@ export class SdkEnvironment {
 /** What identity evaluation (and anything else evaluating in memory) reads from the cache. */
 export interface CurrentSdkEnvironment {
   readonly environment: SdkEnvironment;
+  /** A `ser.` key asked: it sees is_server_key_only features and may set traits whatever allow_client_traits says. */
+  readonly serverSide: boolean;
   readonly compiled: CompiledEnvironment;
   readonly revision: number;
   readonly updatedAt: string;
@@ -188,16 +191,19 @@ export class SdkEnvironmentCache {
    * or undefined when the key names none (revoked, expired, unknown).
    */
   async current(environmentKey: string): Promise<CurrentSdkEnvironment | undefined> {
-    let environmentId: number;
+    let caller: SdkCaller;
     try {
-      ({ environmentId } = await this.options.keys.authenticate(environmentKey, false));
-    } catch {
-      return undefined;
+      caller = await this.options.keys.authenticate(environmentKey, false);
+    } catch (error) {
+      // A key that names nothing is an answer; a database failure is not.
+      if (error instanceof HttpError) return undefined;
+      throw error;
     }
-    const environment = await this.load(environmentId);
+    const environment = await this.load(caller.environmentId);
     if (!environment) return undefined;
     return {
       environment,
+      serverSide: caller.serverSide,
       compiled: environment.compiled,
       revision: environment.revision,
       updatedAt: environment.updatedAt,

@@ -523,6 +523,8 @@ describe('SDK endpoints: /flags/, /environment-document/, /analytics/flags/ on t
       };
       assert.equal(current.revision, row.revision);
       assert.equal(current.environment.apiKey, environment.api_key);
+      assert.equal(current.serverSide, false);
+      assert.equal((await cache.current(serverKey))?.serverSide, true);
       const result = evaluate(current.compiled, { identifier: 'someone', traits: {} });
       assert.equal(result.flags.banner?.value, 'hello');
       assert.equal(await cache.current('nobody-has-this-key'), undefined);
