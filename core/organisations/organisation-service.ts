@@ -84,8 +84,10 @@ export class OrganisationService {
   async delete(access: OrganisationAccess): Promise<void> {
     const deleted = await this.transactor.run(async (uow) => {
       const organisation = await this.store.find(uow, access.tenant, access.organisationId);
-      if (!organisation || !(await this.store.delete(uow, access.tenant, access.organisationId)))
-        return false;
+      if (!organisation) return false;
+      // Its environments go with it: bumped first, so that every process drops their cached keys and flags.
+      await bumpOrganisationEnvironments(uow, organisation.id);
+      if (!(await this.store.delete(uow, access.tenant, access.organisationId))) return false;
       await this.audit.record(uow, {
         organisationId: organisation.id,
         actor: access.tenant,

@@ -100,8 +100,10 @@ export class ProjectService {
   async delete(access: ProjectAccess): Promise<void> {
     const deleted = await this.transactor.run(async (uow) => {
       const project = await this.store.find(uow, access.organisation.tenant, access.projectId);
-      if (!project || !(await this.store.delete(uow, access.organisation.tenant, access.projectId)))
-        return false;
+      if (!project) return false;
+      // Its environments go with it: bumped first, so that every process drops their cached keys and flags.
+      await bumpProjectEnvironments(uow, project.id);
+      if (!(await this.store.delete(uow, access.organisation.tenant, access.projectId))) return false;
       await this.audit.record(uow, {
         organisationId: project.organisation_id,
         projectId: project.id,

@@ -13,7 +13,7 @@ import {
 import { environmentChangedChannel } from '../environments/environment-revision.js';
 import { EnvironmentStore } from '../environments/environment-store.js';
 import { evaluate } from '../evaluation/index.js';
-import { as, createTenancy, type Tenancy } from '../organisations/tenancy-test-fixture.js';
+import { as, createTenancy, signUp, type Tenancy } from '../organisations/tenancy-test-fixture.js';
 import { AnalyticsStore } from './analytics-store.js';
 import { documentUpdatedAtSeconds } from './document-updated-at.js';
 import { EnvironmentKeyCache } from './environment-keys.js';
@@ -166,6 +166,33 @@ describe('SDK endpoints: /flags/, /environment-document/, /analytics/flags/ on t
       await new Promise((resolve) => setTimeout(resolve, 1600));
       const after = await sdk().get('/api/v1/flags/').set('X-Environment-Key', soon.key);
       assert.equal(after.status, 403);
+    });
+
+    it('refuses the keys of the environments of a deleted project and of a deleted organisation', async () => {
+      const owner = await signUp(t, 'owner');
+      const organisation = await api()
+        .post('/api/v1/organisations/')
+        .set(as(owner))
+        .send({ name: 'Short-lived' });
+      const makeProject = async (name: string) =>
+        (
+          await api()
+            .post('/api/v1/projects/')
+            .set(as(owner))
+            .send({ name, organisation: organisation.body.id })
+        ).body as { id: number };
+      const projectA = await makeProject('A');
+      const projectB = await makeProject('B');
+      const envA = await createEnvironment('A', projectA.id, owner);
+      const envB = await createEnvironment('B', projectB.id, owner);
+      await flags(envA.api_key);
+      await flags(envB.api_key);
+      assert.equal((await api().delete(`/api/v1/projects/${projectA.id}/`).set(as(owner))).status, 204);
+      assert.equal((await sdk().get('/api/v1/flags/').set('X-Environment-Key', envA.api_key)).status, 403);
+      await flags(envB.api_key);
+      const gone = await api().delete(`/api/v1/organisations/${organisation.body.id}/`).set(as(owner));
+      assert.equal(gone.status, 204, gone.text);
+      assert.equal((await sdk().get('/api/v1/flags/').set('X-Environment-Key', envB.api_key)).status, 403);
     });
 
     it('refuses the keys of a deleted environment', async () => {
