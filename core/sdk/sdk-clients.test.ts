@@ -25,7 +25,9 @@ async function eventually<T>(
   return value;
 }
 
-describe("Flagsmith's own SDKs against Vexil", () => {
+describe("Flagsmith's own SDKs against Vexil", function () {
+  // Local evaluation waits for the SDK's next poll: allow for a busy machine.
+  this.timeout(60_000);
   let t: TestApp;
   let f: Tenancy;
   let server: Server;

@@ -103,7 +103,7 @@ describe('SDK caches across processes sharing one PostgreSQL database', function
     // The notification travels over process two's listening connection; it is asynchronous, so allow it a
     // bounded number of polls (a bound on waiting, not an assertion about speed).
     let seen = await flagsOn(b);
-    for (let attempt = 0; attempt < 100 && seen.flag?.feature_state_value !== 'after'; attempt++) {
+    for (let attempt = 0; attempt < 200 && seen.flag?.feature_state_value !== 'after'; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       seen = await flagsOn(b);
     }
