@@ -17,6 +17,7 @@ import { createLogger, type Logger } from './logging/logger.js';
 import { createOrganisationsSlice } from './organisations/organisations-slice.js';
 import { createProjectsSlice } from './projects/projects-slice.js';
 import { RouteTable } from './route-table.js';
+import { createSdkSlice } from './sdk/sdk-slice.js';
 import { createSegmentsSlice } from './segments/segments-slice.js';
 import { createUsersSlice } from './users/users-slice.js';
 import type { WebhookDeliveryOptions } from './webhooks/webhook-worker.js';
@@ -75,7 +76,10 @@ export async function composeContext(settings: Settings, options: ComposeOptions
   const { organisationPolicy } = createOrganisationsSlice(kernel, { users, auditLog });
   const { projectPolicy } = createProjectsSlice(kernel, { organisationPolicy, auditLog });
   createSegmentsSlice(kernel, { projectPolicy, auditLog });
-  const { environmentPolicy } = createEnvironmentsSlice(kernel, { organisationPolicy, auditLog });
+  const { environmentPolicy, environmentStore } = createEnvironmentsSlice(kernel, {
+    organisationPolicy,
+    auditLog,
+  });
   mountScopedRoutes({ organisationPolicy, projectPolicy });
   const { webhookOutbox, stopWebhooks } = createWebhooksSlice(kernel, {
     auditLog,
@@ -87,6 +91,7 @@ export async function composeContext(settings: Settings, options: ComposeOptions
   });
   createFeaturesSlice(kernel, { auditLog, projectPolicy, environmentPolicy, webhookOutbox });
   createIdentitiesSlice(kernel, { auditLog, environmentPolicy, webhookOutbox });
+  await createSdkSlice(kernel, { environmentStore });
   const context: AppContext = { ...kernel, users, instance };
   stopHooks.set(context, stopWebhooks);
   return context;

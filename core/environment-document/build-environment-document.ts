@@ -83,6 +83,8 @@ export interface BuiltEnvironmentDocument {
   updatedAt: string;
   /** The earliest scheduled `live_from` still in the future: a cached document must be rebuilt by then. */
   nextLiveFrom: Date | null;
+  /** The project's features as read for the document (the SDK's `/flags/` prints more of their columns). */
+  features: readonly FeatureRow[];
 }
 
 interface EnvironmentJoinRow {
@@ -178,7 +180,13 @@ export async function buildEnvironmentDocument(
     use_identity_composite_key_for_hashing: environment.use_identity_composite_key_for_hashing,
     use_identity_overrides_in_local_eval: environment.use_identity_overrides_in_local_eval,
   };
-  return { document, revision: environment.revision, updatedAt, nextLiveFrom: live.nextLiveFrom };
+  return {
+    document,
+    revision: environment.revision,
+    updatedAt,
+    nextLiveFrom: live.nextLiveFrom,
+    features: live.features,
+  };
 }
 
 /** The document as Flagsmith's `json.dumps` prints it (floats such as `50.0` kept). */

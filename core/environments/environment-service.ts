@@ -157,6 +157,8 @@ export class EnvironmentService {
   async delete(access: EnvironmentAccess): Promise<void> {
     const environment = await this.view(access);
     const deleted = await this.transactor.run(async (uow) => {
+      // Bumped first so that every process drops what it cached for the environment's keys and flags.
+      await bumpEnvironmentRevisions(uow, [access.environmentId]);
       if (!(await this.store.delete(uow, access.organisation.tenant, access.environmentId))) return false;
       await this.#record(uow, this.#where(access), {
         type: 'ENVIRONMENT',
@@ -210,6 +212,8 @@ export class EnvironmentService {
     const updated = await this.transactor.run(async (uow) => {
       const shown = await this.apiKeys.update(uow, access.environmentId, id, patch);
       if (shown) {
+        // A revoked or re-dated key must stop (or start) working at once in every process's key cache.
+        await bumpEnvironmentRevisions(uow, [access.environmentId]);
         await this.#record(uow, this.#where(access), {
           type: 'SERVER_API_KEY',
           id,
@@ -225,6 +229,7 @@ export class EnvironmentService {
   async deleteApiKey(access: EnvironmentAccess, id: number): Promise<void> {
     const deleted = await this.transactor.run(async (uow) => {
       if (!(await this.apiKeys.delete(uow, access.environmentId, id))) return false;
+      await bumpEnvironmentRevisions(uow, [access.environmentId]);
       await this.#record(uow, this.#where(access), {
         type: 'SERVER_API_KEY',
         id,

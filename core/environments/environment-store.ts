@@ -25,6 +25,8 @@ export interface ResolvedEnvironmentKey {
   readonly environmentId: number;
   /** True for a `ser.` key (local evaluation, the environment document), false for the client key. */
   readonly serverSide: boolean;
+  /** When a `ser.` key stops working (present only for a key that expires): caches must not outlive it. */
+  readonly expiresAt?: Date;
 }
 
 /** Flagsmith's client-side key: a shortuuid, 22 characters. */
@@ -162,7 +164,11 @@ export class EnvironmentStore {
       .where('k.active', true)
       .where((where) => where.whereNull('k.expires_at').orWhere('k.expires_at', '>', scope.knex.fn.now()))
       .whereIn('e.project_id', serving)
-      .first('k.environment_id')) as { environment_id: number } | undefined;
-    return server ? { environmentId: server.environment_id, serverSide: true } : undefined;
+      .first('k.environment_id', 'k.expires_at')) as
+      | { environment_id: number; expires_at: Date | string | null }
+      | undefined;
+    if (!server) return undefined;
+    const resolved = { environmentId: server.environment_id, serverSide: true };
+    return server.expires_at === null ? resolved : { ...resolved, expiresAt: new Date(server.expires_at) };
   }
 }

@@ -59,7 +59,7 @@ function compile(route: LeanRoute, edge: HttpEdge): CompiledRoute {
   const vary = edge.cors.variesByOrigin ? ['Vary', 'Origin'] : [];
   const security = flatten(edge.securityHeaders(route.path));
   const headers = isApiPath(route.path)
-    ? [...security, ...vary, ...flatten(neverCacheHeaders)]
+    ? [...security, ...vary, ...flatten(route.cacheHeaders ?? neverCacheHeaders)]
     : [...security, ...vary];
   const leanEdge = (list: string[]): LeanEdge => ({
     headers: list,

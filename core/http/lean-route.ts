@@ -20,6 +20,11 @@ export type LeanHandler = (exchange: LeanExchange) => void | Promise<void>;
 export interface LeanRoute {
   readonly path: string;
   readonly handlers: Partial<Record<LeanMethod, LeanHandler>>;
+  /**
+   * Sent instead of the API's never-cache pair: the SDK paths answer with an ETag and `no-cache`, so that
+   * clients revalidate instead of refetching.
+   */
+  readonly cacheHeaders?: Readonly<Record<string, string>>;
 }
 
 export type ContentCoding = 'br' | 'gzip';
@@ -34,20 +39,23 @@ const brotliOptions = { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } };
  */
 export class CachedJson {
   readonly body: Buffer;
+  /** Headers of this body alone (an ETag, a Last-Modified), as a flat [name, value, …] list. */
+  readonly headers: readonly string[];
   private readonly encodedBodies = new Map<ContentCoding, Buffer>();
   private readonly headerLists = new Map<LeanEdge, Partial<Record<ContentCoding | 'identity', string[]>>>();
 
-  private constructor(body: Buffer) {
+  private constructor(body: Buffer, headers: readonly string[]) {
     this.body = body;
+    this.headers = headers;
   }
 
-  static of(value: unknown): CachedJson {
-    return new CachedJson(Buffer.from(JSON.stringify(value)));
+  static of(value: unknown, headers: readonly string[] = []): CachedJson {
+    return new CachedJson(Buffer.from(JSON.stringify(value)), headers);
   }
 
   /** For a body that is already JSON text (e.g. read from a cache shared between processes). */
-  static fromSerialised(json: string | Buffer): CachedJson {
-    return new CachedJson(typeof json === 'string' ? Buffer.from(json) : json);
+  static fromSerialised(json: string | Buffer, headers: readonly string[] = []): CachedJson {
+    return new CachedJson(typeof json === 'string' ? Buffer.from(json) : json, headers);
   }
 
   encoded(coding: ContentCoding): Buffer {
@@ -69,7 +77,11 @@ export class CachedJson {
     const key = coding ?? 'identity';
     let list = lists[key];
     if (!list) {
-      list = [...edge.headers, ...jsonHeaders(coding ? this.encoded(coding).length : this.body.length)];
+      list = [
+        ...edge.headers,
+        ...this.headers,
+        ...jsonHeaders(coding ? this.encoded(coding).length : this.body.length),
+      ];
       if (edge.compression) list.push('Vary', 'Accept-Encoding');
       if (coding) list.push('Content-Encoding', coding);
       lists[key] = list;
@@ -205,6 +217,12 @@ export class LeanExchange {
     this.res.end();
   }
 
+  /** A 304 Not Modified: the edge's headers and the given ones ([name, value, …]), no body. */
+  sendNotModified(headers: readonly string[]): void {
+    this.writeHead(304, [...this.edge.headers, ...headers]);
+    this.res.end();
+  }
+
   sendError(error: HttpError): void {
     this.sendJson(error.status, error.body, error.headers);
   }
@@ -220,8 +238,9 @@ export class LeanExchange {
       this.res.writeHead(status, headers as string[]);
       return;
     }
+    // appendHeader: a name listed twice (Vary: Origin, then Vary: Accept-Encoding) keeps both, as writeHead does.
     for (let i = 0; i < headers.length; i += 2)
-      this.res.setHeader(headers[i] as string, headers[i + 1] as string);
+      this.res.appendHeader(headers[i] as string, headers[i + 1] as string);
     this.res.writeHead(status);
   }
 }

@@ -1,5 +1,6 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Transactor, UnitOfWork } from '../data/unit-of-work.js';
+import { bumpOrganisationEnvironments } from '../environments/environment-revision.js';
 import { domainErrors, ValidationError } from '../errors/domain-error.js';
 import type { OrganisationModel, OrganisationRole } from './organisation-models.js';
 import type { OrganisationAccess, Tenant } from './organisation-policy.js';
@@ -57,7 +58,13 @@ export class OrganisationService {
 
   async update(access: OrganisationAccess, patch: Partial<OrganisationFields>): Promise<OrganisationView> {
     const updated = await this.transactor.run(async (uow) => {
+      const previous = await this.store.find(uow, access.tenant, access.organisationId);
       const organisation = await this.store.update(uow, access.tenant, access.organisationId, patch);
+      // The environment documents of its projects carry the name and persist_trait_data.
+      const seenBySdks =
+        (patch.name !== undefined && patch.name !== previous?.name) ||
+        (patch.persist_trait_data !== undefined && patch.persist_trait_data !== previous?.persist_trait_data);
+      if (organisation && seenBySdks) await bumpOrganisationEnvironments(uow, organisation.id);
       if (organisation) {
         await this.audit.record(uow, {
           organisationId: organisation.id,
@@ -77,8 +84,10 @@ export class OrganisationService {
   async delete(access: OrganisationAccess): Promise<void> {
     const deleted = await this.transactor.run(async (uow) => {
       const organisation = await this.store.find(uow, access.tenant, access.organisationId);
-      if (!organisation || !(await this.store.delete(uow, access.tenant, access.organisationId)))
-        return false;
+      if (!organisation) return false;
+      // Its environments go with it: bumped first, so that every process drops their cached keys and flags.
+      await bumpOrganisationEnvironments(uow, organisation.id);
+      if (!(await this.store.delete(uow, access.tenant, access.organisationId))) return false;
       await this.audit.record(uow, {
         organisationId: organisation.id,
         actor: access.tenant,

@@ -70,9 +70,16 @@ export class ProjectService {
 
   async update(access: ProjectAccess, patch: Partial<ProjectFields>): Promise<ProjectModel> {
     const updated = await this.transactor.run(async (uow) => {
+      const previous = await this.store.find(uow, access.organisation.tenant, access.projectId);
       const project = await this.store.update(uow, access.organisation.tenant, access.projectId, patch);
-      // hide_disabled_flags changes what every environment's SDKs see.
-      if (project && patch.hide_disabled_flags !== undefined) await bumpProjectEnvironments(uow, project.id);
+      // hide_disabled_flags changes what every environment's SDKs see; the documents also carry the name and
+      // enable_realtime_updates.
+      const seenBySdks =
+        patch.hide_disabled_flags !== undefined ||
+        (patch.name !== undefined && patch.name !== previous?.name) ||
+        (patch.enable_realtime_updates !== undefined &&
+          patch.enable_realtime_updates !== previous?.enable_realtime_updates);
+      if (project && seenBySdks) await bumpProjectEnvironments(uow, project.id);
       if (project) {
         await this.audit.record(uow, {
           organisationId: project.organisation_id,
@@ -93,8 +100,10 @@ export class ProjectService {
   async delete(access: ProjectAccess): Promise<void> {
     const deleted = await this.transactor.run(async (uow) => {
       const project = await this.store.find(uow, access.organisation.tenant, access.projectId);
-      if (!project || !(await this.store.delete(uow, access.organisation.tenant, access.projectId)))
-        return false;
+      if (!project) return false;
+      // Its environments go with it: bumped first, so that every process drops their cached keys and flags.
+      await bumpProjectEnvironments(uow, project.id);
+      if (!(await this.store.delete(uow, access.organisation.tenant, access.projectId))) return false;
       await this.audit.record(uow, {
         organisationId: project.organisation_id,
         projectId: project.id,
