@@ -90,8 +90,8 @@ export async function composeContext(settings: Settings, options: ComposeOptions
     delivery: options.webhookDelivery,
   });
   createFeaturesSlice(kernel, { auditLog, projectPolicy, environmentPolicy, webhookOutbox });
-  createIdentitiesSlice(kernel, { auditLog, environmentPolicy, webhookOutbox });
-  await createSdkSlice(kernel, { environmentStore });
+  const { identityStore } = createIdentitiesSlice(kernel, { auditLog, environmentPolicy, webhookOutbox });
+  await createSdkSlice(kernel, { environmentStore, identityStore });
   const context: AppContext = { ...kernel, users, instance };
   stopHooks.set(context, stopWebhooks);
   return context;

@@ -8,6 +8,7 @@ import { pinoHttp } from 'pino-http';
 import type { Settings } from '../../config/settings.js';
 import { invalidVariable } from '../errors/startup-error.js';
 import { CorsPolicy } from './cors.js';
+import { keepRawJsonBody } from './lean-route.js';
 import { hostChecker } from './request-origin.js';
 
 /** Middleware in node's own terms, so that the Express lane and the lean lane can run the same instance. */
@@ -154,7 +155,11 @@ export function createHttpEdge(settings: EdgeSettings): HttpEdge {
     securityHeaders: (pathname) => (isApiPath(pathname) ? apiSecurityHeaders : pageHeaders),
     accessLog: accessLog(settings.accessLogLocation),
     compression: settings.enableGzipCompression,
-    jsonBody: express.json({ limit: settings.bodyLimitBytes, type: [...jsonBodyTypes] }) as RawMiddleware,
+    jsonBody: express.json({
+      limit: settings.bodyLimitBytes,
+      type: [...jsonBodyTypes],
+      verify: keepRawJsonBody,
+    }) as RawMiddleware,
     acceptsHost: hostChecker(settings),
     cors: new CorsPolicy(settings.corsAllowedOrigins),
   };

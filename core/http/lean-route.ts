@@ -4,6 +4,14 @@ import { bodyParserErrorToHttp } from './error-mapper.js';
 import type { RawMiddleware } from './http-edge.js';
 import { type HttpError, httpErrors } from './http-error.js';
 
+/** Where the JSON body parser leaves the request's raw body (its `verify` hook), for `readJsonText()`. */
+const rawJsonBody = Symbol('rawJsonBody');
+
+/** body-parser's `verify` option: keeps the raw bytes, so a route can read numbers as JSON wrote them (`2.0`). */
+export function keepRawJsonBody(req: IncomingMessage, _res: ServerResponse, body: Buffer): void {
+  (req as IncomingMessage & { [rawJsonBody]?: Buffer })[rawJsonBody] = body;
+}
+
 /** The methods a lean route may answer; HEAD is answered by GET's handler, OPTIONS by the dispatcher. */
 export type LeanMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -180,6 +188,17 @@ export class LeanExchange {
         else resolve((req as IncomingMessage & { body?: unknown }).body);
       });
     });
+  }
+
+  /**
+   * The request's JSON body as text, after the same checks and parse as `readJson()` (so its errors are the same),
+   * for routes that must read it with another parser: JSON.parse turns `2.0` into `2`. Undefined when there is none.
+   */
+  async readJsonText(): Promise<string | undefined> {
+    const parsed = await this.readJson();
+    if (parsed === undefined) return undefined;
+    const raw = (this.req as IncomingMessage & { [rawJsonBody]?: Buffer })[rawJsonBody];
+    return raw === undefined ? JSON.stringify(parsed) : raw.toString('utf8');
   }
 
   /** Sends a cached body with its precomputed headers, compressed when the client and settings allow. */

@@ -260,6 +260,21 @@ export class IdentityStore {
     return { written, deleted };
   }
 
+  /**
+   * IncrementTraitValueSerializer in one statement: a missing trait starts at 0, an int trait grows by `by`.
+   * Undefined when the trait exists with another type (Flagsmith's "Trait is not an integer.").
+   */
+  async incrementTrait(uow: UnitOfWork, identityId: number, traitKey: string, by: number) {
+    const result = (await uow.knex.raw(
+      `insert into traits (identity_id, trait_key, value_type, integer_value) values (?, ?, 'int', ?)
+       on conflict (identity_id, trait_key) do update set integer_value = traits.integer_value + ?
+       where traits.value_type = 'int' returning integer_value`,
+      [identityId, traitKey, by, by],
+    )) as { rows?: { integer_value: number }[] } | { integer_value: number }[];
+    const [row] = Array.isArray(result) ? result : (result.rows ?? []);
+    return row?.integer_value;
+  }
+
   // ---- overrides
 
   async overrides(scope: DataScope, identityId: number, featureId?: number): Promise<FeatureStateView[]> {

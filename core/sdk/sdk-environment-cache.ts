@@ -45,6 +45,7 @@ export class SdkEnvironment {
   #documentBody: CachedJson | undefined;
   readonly #flagBodies: { client?: CachedJson; server?: CachedJson } = {};
   readonly #flags: { client?: SdkFlagOut[]; server?: SdkFlagOut[] } = {};
+  #everyFlag: SdkFlagOut[] | undefined;
 
   constructor(built: BuiltEnvironmentDocument) {
     this.environmentId = built.document.id;
@@ -98,6 +99,17 @@ export class SdkEnvironment {
       this.#flags[variant] = flags;
     }
     return flags;
+  }
+
+  /**
+   * Every environment default as SDKFeatureStateSerializer prints it, in the document's order, none left out:
+   * identity evaluation starts from these (an override may enable a flag whose default is hidden).
+   */
+  get everyFlag(): readonly SdkFlagOut[] {
+    this.#everyFlag ??= this.document.feature_states.map((state) =>
+      flagToWire(state, this.#features.get(state.feature.id), this.document),
+    );
+    return this.#everyFlag;
   }
 
   /** `GET /api/v1/flags/`'s whole body, serialised once per revision and kind of key. */

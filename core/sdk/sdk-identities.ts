@@ -1,0 +1,284 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Transactor } from '../data/unit-of-work.js';
+import { type DocumentValue, evaluateList, pythonStr } from '../evaluation/index.js';
+import type { IdentityForEvaluation, IdentityStore } from '../identities/identity-store.js';
+import { sameTraitValue, type TraitColumns, traitColumns, traitValue } from '../identities/trait-value.js';
+import type { SdkFlagOut } from './flags-body.js';
+import type { SdkEnvironment } from './sdk-environment-cache.js';
+
+/** One trait as an SDK sent it, validated (TraitValueField): null deletes. */
+export interface TraitInput {
+  readonly trait_key: string;
+  readonly trait_value: DocumentValue;
+  readonly transient: boolean;
+}
+
+/** TraitSerializerBasic's output, in its field order: `id` is null for a trait that was not stored. */
+export interface TraitOut {
+  id: number | null;
+  trait_key: string;
+  trait_value: DocumentValue;
+  transient: boolean;
+}
+
+/** SDKIdentityFeatureStateSerializer: the /flags/ item plus `variant`, in its field order. */
+export interface IdentityFlagOut extends Omit<SdkFlagOut, 'identity' | 'feature_segment'> {
+  identity: number | null;
+  feature_segment: number | null;
+  variant: string | null;
+}
+
+export interface IdentifyRequest {
+  /** Absent: a fully transient identity named after its traits (flagsmith-cli sends `{"traits": []}`). */
+  readonly identifier: string | undefined;
+  readonly traits: readonly TraitInput[];
+  /** `transient`: read what is stored, overlay the given traits, store nothing. */
+  readonly transient: boolean;
+  /** GET: never creates when transient, else creates an identity that does not exist yet (no traits given). */
+  readonly serverSide: boolean;
+}
+
+export interface Identified {
+  readonly identifier: string;
+  /** The identity's row id, or null when it is not stored. */
+  readonly identityId: number | null;
+  readonly traits: readonly TraitOut[];
+}
+
+/**
+ * Flagsmith's get_transient_identifier: the sha256 of the sorted traits' key and Python str() of value, so that
+ * the same traits always name the same transient identity (its multivariate buckets stay put); a random hex
+ * id without traits.
+ */
+export function transientIdentifier(traits: readonly TraitInput[]): string {
+  if (traits.length === 0) return randomUUID().replaceAll('-', '');
+  // Python's sorted() is stable and compares str by code point, as this comparison does.
+  const sorted = [...traits].sort((a, b) =>
+    a.trait_key < b.trait_key ? -1 : a.trait_key > b.trait_key ? 1 : 0,
+  );
+  const text = sorted.map((trait) => `${trait.trait_key}${pythonStr(trait.trait_value)}`).join('');
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** Environment.trait_persistence_allowed: a server key always, a client key only with allow_client_traits. */
+export function clientMaySetTraits(environment: SdkEnvironment, serverSide: boolean): boolean {
+  return serverSide || environment.document.allow_client_traits;
+}
+
+export function persistsTraits(environment: SdkEnvironment): boolean {
+  return environment.document.project.organisation.persist_trait_data;
+}
+
+const storedTrait = (trait: IdentityForEvaluation['traits'][number]): TraitOut => ({
+  id: trait.id,
+  trait_key: trait.trait_key,
+  trait_value: traitValue(trait),
+  transient: false,
+});
+
+/** Given traits laid over stored ones: replaced in place, appended when new, removed when null. */
+function overlay(stored: readonly TraitOut[], given: readonly TraitOut[], removed: ReadonlySet<string>) {
+  const byKey = new Map<string, TraitOut>();
+  for (const trait of stored) byKey.set(trait.trait_key, trait);
+  for (const trait of given) byKey.set(trait.trait_key, trait);
+  for (const key of removed) byKey.delete(key);
+  return [...byKey.values()];
+}
+
+/** The last given value of each key wins, as the serializer's dict building does; order of first appearance. */
+function lastOfEachKey(traits: readonly TraitInput[]): TraitInput[] {
+  const byKey = new Map<string, TraitInput>();
+  for (const trait of traits) {
+    byKey.delete(trait.trait_key);
+    byKey.set(trait.trait_key, trait);
+  }
+  return [...byKey.values()];
+}
+
+/**
+ * The identity part of SDKIdentities (environments/sdk/services.py): which identity, which traits, and what is
+ * stored. One indexed read of the identity with its traits; a transaction only when something is written (a
+ * new identity, a trait whose type or value changed, a trait deleted), so a repeated identify costs one read.
+ */
+export async function identify(
+  deps: { readonly store: IdentityStore; readonly transactor: Transactor },
+  environment: SdkEnvironment,
+  request: IdentifyRequest,
+): Promise<Identified> {
+  const environmentId = environment.environmentId;
+  // A client key without allow_client_traits: the traits are dropped without a word (the /traits/ routes refuse).
+  const given = clientMaySetTraits(environment, request.serverSide) ? lastOfEachKey(request.traits) : [];
+  if (request.identifier === undefined) {
+    const traits = given.filter((trait) => trait.trait_value !== null);
+    return {
+      identifier: transientIdentifier(traits),
+      identityId: null,
+      traits: traits.map((trait) => ({ ...trait, id: null, transient: true })),
+    };
+  }
+  const identifier = request.identifier;
+  const loaded = await deps.store.loadForEvaluation(deps.transactor.reads, environmentId, identifier);
+  const stored = loaded?.traits.map(storedTrait) ?? [];
+
+  if (request.transient) {
+    const removed = new Set(given.filter((t) => t.trait_value === null).map((t) => t.trait_key));
+    const overlaid = given
+      .filter((trait) => trait.trait_value !== null)
+      .map((trait) => ({ ...trait, id: null, transient: true }));
+    return {
+      identifier,
+      identityId: loaded?.identity.id ?? null,
+      traits: overlay(stored, overlaid, removed),
+    };
+  }
+
+  const persist = persistsTraits(environment);
+  // What is to be stored: per-trait `transient` and the organisation's setting keep a trait out of the database.
+  const writes: { trait_key: string; columns: TraitColumns | null }[] = [];
+  const storedByKey = new Map(loaded?.traits.map((trait) => [trait.trait_key, trait]) ?? []);
+  if (persist) {
+    for (const trait of given) {
+      if (trait.transient) continue;
+      const current = storedByKey.get(trait.trait_key);
+      if (trait.trait_value === null) {
+        if (current) writes.push({ trait_key: trait.trait_key, columns: null });
+        continue;
+      }
+      const columns = traitColumns(trait.trait_value);
+      if (!current || !sameTraitValue(current, columns)) writes.push({ trait_key: trait.trait_key, columns });
+    }
+  }
+
+  let identity = loaded?.identity;
+  let current = loaded;
+  if (!identity || writes.length > 0) {
+    current = await deps.transactor.run(async (uow) => {
+      const found = identity ?? (await deps.store.findOrCreate(uow, environmentId, identifier)).identity;
+      if (writes.length === 0) return { identity: found, traits: loaded?.traits ?? [], overrides: [] };
+      await deps.store.upsertTraits(uow, found.id, writes);
+      return deps.store.loadForEvaluation(uow, environmentId, identifier);
+    });
+    identity = current?.identity;
+  }
+  const afterWrite = current?.traits.map(storedTrait) ?? [];
+  // Traits not stored (transient ones, or all of them when the organisation keeps none) still count for flags.
+  const unstored = given
+    .filter((trait) => trait.trait_value !== null && (!persist || trait.transient))
+    .map((trait) => ({ ...trait, id: null }));
+  const removed = new Set(
+    given.filter((t) => t.trait_value === null && (!persist || t.transient)).map((t) => t.trait_key),
+  );
+  return { identifier, identityId: identity?.id ?? null, traits: overlay(afterWrite, unstored, removed) };
+}
+
+/** Per environment revision: what turns engine results into wire flags without searching the document. */
+interface WireIndex {
+  readonly byName: ReadonlyMap<string, { readonly flag: SdkFlagOut; readonly serverOnly: boolean }>;
+  /** Identity overrides' state ids by identifier, then feature name (the document's identity_overrides). */
+  readonly overrides: ReadonlyMap<
+    string,
+    { readonly identityId: number; readonly states: Map<string, number> }
+  >;
+  /** Segment overrides by feature name, strongest first: the winning state's id when its segment matched. */
+  readonly segmentStates: ReadonlyMap<string, readonly { segmentId: number; stateId: number }[]>;
+}
+
+const wireIndexes = new WeakMap<SdkEnvironment, WireIndex>();
+
+function wireIndex(environment: SdkEnvironment): WireIndex {
+  let index = wireIndexes.get(environment);
+  if (index) return index;
+  const { document } = environment;
+  const serverOnly = new Set(document.project.server_key_only_feature_ids);
+  const byName = new Map<string, { flag: SdkFlagOut; serverOnly: boolean }>();
+  for (const flag of environment.everyFlag)
+    byName.set(flag.feature.name, { flag, serverOnly: serverOnly.has(flag.feature.id) });
+  const overrides = new Map<string, { identityId: number; states: Map<string, number> }>();
+  for (const identity of document.identity_overrides)
+    overrides.set(identity.identifier, {
+      identityId: identity.django_id,
+      states: new Map(identity.identity_features.map((state) => [state.feature.name, state.django_id])),
+    });
+  const segmentStates = new Map<string, { segmentId: number; stateId: number; priority: number }[]>();
+  for (const segment of document.project.segments)
+    for (const state of segment.feature_states) {
+      const list = segmentStates.get(state.feature.name) ?? [];
+      list.push({
+        segmentId: segment.id,
+        stateId: state.django_id,
+        priority: state.feature_segment?.priority ?? Number.POSITIVE_INFINITY,
+      });
+      segmentStates.set(state.feature.name, list);
+    }
+  // Lowest priority first; a stable sort keeps document order between equal priorities, as the engine does.
+  for (const list of segmentStates.values()) list.sort((a, b) => a.priority - b.priority);
+  index = { byName, overrides, segmentStates };
+  wireIndexes.set(environment, index);
+  return index;
+}
+
+/**
+ * The identity's flags as SDKIdentities answers them, evaluated in memory on the environment's compiled engine
+ * input: identity override, else the matched segment override with the lowest priority, else the default;
+ * multivariate values bucketed by the identity's hash key (`{client key}_{identifier}`, or the identity's id
+ * without use_identity_composite_key_for_hashing); hide_disabled_flags, is_server_key_only for client keys
+ * and hide_sensitive_data applied.
+ */
+export function identityFlagsOut(
+  environment: SdkEnvironment,
+  serverSide: boolean,
+  identified: Identified,
+): IdentityFlagOut[] {
+  const { document } = environment;
+  const traits = new Map<string, DocumentValue>();
+  for (const trait of identified.traits) traits.set(trait.trait_key, trait.trait_value);
+  const key =
+    document.use_identity_composite_key_for_hashing === false && identified.identityId !== null
+      ? String(identified.identityId)
+      : undefined;
+  const { flags, segments } = evaluateList(environment.compiled, {
+    identifier: identified.identifier,
+    key,
+    traits,
+  });
+  const index = wireIndex(environment);
+  let matched: Set<number> | undefined;
+  let ownOverrides: { identityId: number; states: Map<string, number> } | undefined;
+  for (const segment of segments) {
+    if (segment.metadata?.source === 'identity_override')
+      ownOverrides = index.overrides.get(identified.identifier);
+    else if (typeof segment.metadata?.id === 'number') {
+      matched ??= new Set();
+      matched.add(segment.metadata.id);
+    }
+  }
+  const hide = document.hide_sensitive_data;
+  const out: IdentityFlagOut[] = [];
+  for (const result of flags) {
+    const entry = index.byName.get(result.name);
+    if (!entry || (!serverSide && entry.serverOnly)) continue;
+    const base = entry.flag;
+    let stateId = base.id;
+    let identity: number | null = null;
+    const ownState = ownOverrides?.states.get(result.name);
+    if (ownOverrides && ownState !== undefined) {
+      stateId = ownState;
+      identity = ownOverrides.identityId;
+    } else if (matched) {
+      const winner = index.segmentStates.get(result.name)?.find((state) => matched?.has(state.segmentId));
+      if (winner) stateId = winner.stateId;
+    }
+    out.push({
+      id: hide ? null : stateId,
+      feature: base.feature,
+      feature_state_value: result.value as SdkFlagOut['feature_state_value'],
+      environment: base.environment,
+      identity: hide ? null : identity,
+      // EXTENSION POINT (segment overrides): the FeatureSegment's id once Vexil stores feature segments.
+      feature_segment: null,
+      enabled: result.enabled,
+      variant: base.feature.type === 'STANDARD' ? null : (result.variant ?? 'control'),
+    });
+  }
+  return out;
+}
