@@ -6,6 +6,12 @@
 // ceiling. autocannon runs in this process, the servers in theirs; on a 2-core machine the load generator and
 // the server share the cores, so absolute figures are the machine's, and the ratio to the ceiling is the one to
 // compare between runs.
+//
+// Identities: 10,000 identities with 5 traits each are seeded through the API (PUT /api/v1/traits/bulk/, 500
+// traits a request), then GET /api/v1/identities/?identifier=<a random seeded one> and POST /api/v1/identities/
+// with that identity's 5 traits unchanged (no write) are measured. `--scale` (npm run bench:sdk -- --scale):
+// 10,000 features and 1,000,000 identities, the identities and their traits seeded by SQL (generate_series) with
+// the server stopped, since the embedded database belongs to one process.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -13,14 +19,20 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadSettings } from '../config/settings.js';
+import { openDatabase } from '../db/database.js';
 import { childEnv, freePort } from '../test/support/vexil-process.js';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
-const FEATURES = 200;
+const SCALE = process.argv.includes('--scale');
+const FEATURES = SCALE ? 10_000 : 200;
 const MULTIVARIATE = 40;
 const SEGMENTS = 20;
+const IDENTITIES = SCALE ? 1_000_000 : 10_000;
+/** Concurrent seeding requests (features at --scale). */
+const SEED_CONCURRENCY = 4;
 
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -126,7 +138,7 @@ async function seed(base: string) {
   const serverKey = await api(base, 'POST', `/api/v1/environments/${environment.api_key}/api-keys/`, token, {
     name: 'bench',
   });
-  for (let i = 0; i < FEATURES; i++) {
+  const createFeature = async (i: number) => {
     const initial = i % 3 === 0 ? String(i) : i % 3 === 1 ? `value-${i}` : '';
     const feature = await api(base, 'POST', `/api/v1/projects/${project.id}/features/`, token, {
       name: `feature_${String(i).padStart(3, '0')}`,
@@ -142,7 +154,13 @@ async function seed(base: string) {
           default_percentage_allocation: share,
         });
     }
-  }
+  };
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: SEED_CONCURRENCY }, async () => {
+      while (next < FEATURES) await createFeature(next++);
+    }),
+  );
   const operators = ['EQUAL', 'GREATER_THAN', 'CONTAINS', 'IN', 'REGEX', 'PERCENTAGE_SPLIT'] as const;
   for (let s = 0; s < SEGMENTS; s++) {
     const conditions = Array.from({ length: 1 + (s % 3) }, (_, c) => {
@@ -164,8 +182,88 @@ async function seed(base: string) {
       rules: [{ type: 'ALL', rules: [{ type: 'ANY', rules: [], conditions }], conditions: [] }],
     });
   }
-  return { clientKey: environment.api_key as string, serverKey: serverKey.key as string };
+  return {
+    clientKey: environment.api_key as string,
+    serverKey: serverKey.key as string,
+    environmentId: environment.id as number,
+  };
 }
+
+/** The 5 traits of seeded identity `i` (trait_0..2 are the ones the segments test). */
+function traitsOf(i: number): { trait_key: string; trait_value: string | number | boolean }[] {
+  return [
+    { trait_key: 'trait_0', trait_value: `v${i % 20}` },
+    { trait_key: 'trait_1', trait_value: i % 100 },
+    { trait_key: 'trait_2', trait_value: i % 2 === 0 },
+    { trait_key: 'trait_3', trait_value: (i % 10) + 0.5 },
+    { trait_key: 'trait_4', trait_value: `u${i}` },
+  ];
+}
+
+/** Identities user_0… with traitsOf(i), through PUT /api/v1/traits/bulk/ (100 identities a request). */
+async function seedIdentitiesThroughApi(base: string, serverKey: string) {
+  const perRequest = 100;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: SEED_CONCURRENCY }, async () => {
+      while (next < IDENTITIES) {
+        const first = next;
+        next += perRequest;
+        const items = [];
+        for (let i = first; i < Math.min(first + perRequest, IDENTITIES); i++)
+          for (const trait of traitsOf(i)) items.push({ identity: { identifier: `user_${i}` }, ...trait });
+        const response = await fetch(`${base}/api/v1/traits/bulk/`, {
+          method: 'PUT',
+          headers: { 'Content-Type': 'application/json', 'X-Environment-Key': serverKey },
+          body: JSON.stringify(items),
+        });
+        if (!response.ok) throw new Error(`bulk traits: ${response.status} ${await response.text()}`);
+      }
+    }),
+  );
+}
+
+/** The same identities and traits by SQL, in a few set-based statements (the server must be stopped). */
+async function seedIdentitiesBySql(env: Record<string, string>, environmentId: number) {
+  const settings = loadSettings({ ...process.env, ...env } as Record<string, string>, repoRoot);
+  const database = await openDatabase(settings.database);
+  try {
+    const { knex } = database;
+    await knex.raw(
+      `insert into identities (environment_id, identifier)
+       select ?, 'user_' || g from generate_series(0, ? - 1) g`,
+      [environmentId, IDENTITIES],
+    );
+    const index = `substr(i.identifier, 6)::int`;
+    const columns: [string, string, string][] = [
+      ['trait_0', 'string_value', `'v' || (${index} % 20)`],
+      ['trait_1', 'integer_value', `${index} % 100`],
+      ['trait_2', 'boolean_value', `${index} % 2 = 0`],
+      ['trait_3', 'float_value', `(${index} % 10) + 0.5`],
+      ['trait_4', 'string_value', `'u' || ${index}`],
+    ];
+    const types: Record<string, string> = {
+      string_value: 'unicode',
+      integer_value: 'int',
+      boolean_value: 'bool',
+      float_value: 'float',
+    };
+    for (const [key, column, expression] of columns)
+      await knex.raw(
+        `insert into traits (identity_id, trait_key, value_type, ${column})
+         select i.id, ?, ?, ${expression} from identities i where i.environment_id = ?`,
+        [key, types[column] as string, environmentId],
+      );
+    await knex.raw('analyze identities');
+    await knex.raw('analyze traits');
+  } finally {
+    await database.close();
+  }
+}
+
+let counter = 0;
+/** A deterministic spread of seeded identities (a fixed-step walk, so every run asks for the same ones). */
+const pickIdentity = () => (counter = (counter + 7919) % IDENTITIES);
 
 interface Row {
   readonly name: string;
@@ -182,8 +280,14 @@ async function measure(
   route: string,
   headers: Record<string, string>,
   expectStatus: number,
+  requests?: Record<string, unknown>[],
 ): Promise<Row> {
-  const options = { url: `${server.base}${route}`, connections: CONNECTIONS, headers };
+  const options = {
+    url: `${server.base}${route}`,
+    connections: CONNECTIONS,
+    headers,
+    ...(requests ? { requests } : {}),
+  };
   await autocannon({ ...options, duration: WARMUP_SECONDS });
   const result = await autocannon({ ...options, duration: SECONDS });
   const answered = result.statusCodeStats?.[String(expectStatus)]?.count ?? 0;
@@ -205,18 +309,34 @@ const dataDir = await mkdtemp(path.join(tmpdir(), 'vexil-sdk-bench-'));
 const database = process.env.BENCH_DATABASE_URL
   ? { DATABASE_URL: process.env.BENCH_DATABASE_URL }
   : { DATA_DIR: dataDir };
-const vexil = await startVexilServer({
+const serverEnv = {
   ...database,
   DJANGO_SECRET_KEY: 'sdk-bench',
   ENV: 'prod',
   DJANGO_ALLOWED_HOSTS: '*',
-});
+};
+let vexil = await startVexilServer(serverEnv);
 let ceiling: Server | undefined;
 try {
   console.log(
     `seeding ${FEATURES} features (${MULTIVARIATE} multivariate) and ${SEGMENTS} segments through the API…`,
   );
-  const { clientKey, serverKey } = await seed(vexil.base);
+  let started = Date.now();
+  const { clientKey, serverKey, environmentId } = await seed(vexil.base);
+  console.log(`  ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  started = Date.now();
+  if (SCALE) {
+    console.log(`seeding ${IDENTITIES.toLocaleString('en-US')} identities with 5 traits each by SQL…`);
+    await stop(vexil);
+    await seedIdentitiesBySql(serverEnv, environmentId);
+    vexil = await startVexilServer(serverEnv);
+  } else {
+    console.log(
+      `seeding ${IDENTITIES.toLocaleString('en-US')} identities with 5 traits each through the API…`,
+    );
+    await seedIdentitiesThroughApi(vexil.base, serverKey);
+  }
+  console.log(`  ${((Date.now() - started) / 1000).toFixed(0)} s`);
   const flags = await fetch(`${vexil.base}/api/v1/flags/`, { headers: { 'X-Environment-Key': clientKey } });
   const flagsBody = Buffer.from(await flags.arrayBuffer());
   const etag = flags.headers.get('etag') as string;
@@ -243,6 +363,38 @@ try {
       '/api/v1/environment-document/',
       { 'X-Environment-Key': serverKey },
       200,
+    ),
+    await measure(
+      'GET /api/v1/identities/?identifier=<random>',
+      vexil,
+      '/api/v1/identities/',
+      { 'X-Environment-Key': clientKey },
+      200,
+      [
+        {
+          method: 'GET',
+          setupRequest: (request: Record<string, unknown>) => ({
+            ...request,
+            path: `/api/v1/identities/?identifier=user_${pickIdentity()}`,
+          }),
+        },
+      ],
+    ),
+    await measure(
+      'POST /api/v1/identities/ (5 unchanged traits)',
+      vexil,
+      '/api/v1/identities/',
+      { 'X-Environment-Key': clientKey, 'Content-Type': 'application/json' },
+      200,
+      [
+        {
+          method: 'POST',
+          setupRequest: (request: Record<string, unknown>) => {
+            const i = pickIdentity();
+            return { ...request, body: JSON.stringify({ identifier: `user_${i}`, traits: traitsOf(i) }) };
+          },
+        },
+      ],
     ),
   ];
   const ceilingRate = (rows[0] as Row).requestsPerSecond;
