@@ -139,7 +139,10 @@ async function answerIdentity(
     return;
   }
   const traits = environment.document.hide_sensitive_data ? [] : identified.traits;
-  sendPython(exchange, environment, { identifier: identified.identifier, traits, flags });
+  // Only trait values need Python's float spelling; flag values are JSON primitives, and JSON.stringify is
+  // several times faster on the flags, which are most of the body.
+  const body = `{"identifier":${JSON.stringify(identified.identifier)},"traits":${stringifyJson(traits)},"flags":${JSON.stringify(flags)}}`;
+  exchange.sendCached(CachedJson.fromSerialised(body, identityHeaders(environment)));
 }
 
 async function getIdentity(deps: SdkIdentityRouteDeps, exchange: LeanExchange) {
