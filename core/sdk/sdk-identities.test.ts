@@ -361,6 +361,60 @@ describe('SDK identities: /api/v1/identities/ and /api/v1/traits/ on the lean la
       assert.equal(other.identity, null);
     });
 
+    it('applies an identity’s stored overrides when the document leaves them out, and to a numeric identifier', async () => {
+      const env = await createEnvironment('Remote overrides only');
+      await patchEnvironment(env, { use_identity_overrides_in_local_eval: false });
+      const document = await sdk()
+        .get('/api/v1/environment-document/')
+        .set(
+          'X-Environment-Key',
+          (
+            (await created(`/api/v1/environments/${env.api_key}/api-keys/`, { name: 'd' })) as unknown as {
+              key: string;
+            }
+          ).key,
+        );
+      assert.deepEqual(document.body.identity_overrides, []);
+      const banner = flagOf((await identify(env.api_key, { identifier: 'x' })).body, 'banner') as Flag;
+      for (const identifier of ['remote-only', '007']) {
+        const identity = await created(`/api/v1/environments/${env.api_key}/identities/`, { identifier });
+        const override = await created(
+          `/api/v1/environments/${env.api_key}/identities/${identity.id}/featurestates/`,
+          {
+            feature: banner.feature.id,
+            enabled: true,
+            feature_state_value: `for ${identifier}`,
+          },
+        );
+        // Its colour override sends the whole bucket to the control value: variant "control".
+        await created(`/api/v1/environments/${env.api_key}/identities/${identity.id}/featurestates/`, {
+          feature: colour.id,
+          enabled: true,
+          feature_state_value: 'black',
+          multivariate_feature_state_values: [],
+        });
+        const body = (await identify(env.api_key, { identifier })).body;
+        const flag = flagOf(body, 'banner') as Flag;
+        assert.equal(flag.feature_state_value, `for ${identifier}`, identifier);
+        assert.equal(flag.id, override.id);
+        assert.equal(flag.identity, identity.id);
+        const mv = flagOf(body, 'colour') as Flag;
+        assert.equal(mv.feature_state_value, 'black', identifier);
+        assert.equal(mv.variant, 'control', identifier);
+      }
+      // With the document carrying overrides, "007" is still served its own (Flagsmith links them by id).
+      await patchEnvironment(env, { use_identity_overrides_in_local_eval: true });
+      assert.equal(
+        flagOf((await identify(env.api_key, { identifier: '007' })).body, 'banner')?.feature_state_value,
+        'for 007',
+      );
+      assert.equal(
+        flagOf((await identify(env.api_key, { identifier: 'remote-only' })).body, 'banner')
+          ?.feature_state_value,
+        'for remote-only',
+      );
+    });
+
     it('drops a client key’s traits without allow_client_traits; a server key still stores them', async () => {
       const env = await createEnvironment('No client traits');
       await patchEnvironment(env, { allow_client_traits: false });

@@ -1,6 +1,22 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Transactor } from '../data/unit-of-work.js';
-import { type DocumentValue, evaluateList, pythonStr } from '../evaluation/index.js';
+import type { DocumentFeatureStateOut } from '../environment-document/build-environment-document.js';
+import {
+  type DocumentValue,
+  type EnvironmentDocument,
+  evaluateList,
+  type FlagResult,
+  getEvaluationResult,
+  IDENTITY_OVERRIDE_SEGMENT_NAME,
+  mapEnvironmentDocumentToContext,
+  PythonFloat,
+  pythonStr,
+  type SegmentContext,
+  type SegmentResult,
+} from '../evaluation/index.js';
+import { mapFeatureState } from '../evaluation/map-environment-document.js';
+import type { FeatureStateView } from '../features/feature-models.js';
+import { rowToValue } from '../features/feature-value.js';
 import type { IdentityForEvaluation, IdentityStore } from '../identities/identity-store.js';
 import { sameTraitValue, type TraitColumns, traitColumns, traitValue } from '../identities/trait-value.js';
 import type { SdkFlagOut } from './flags-body.js';
@@ -43,6 +59,8 @@ export interface Identified {
   /** The identity's row id, or null when it is not stored. */
   readonly identityId: number | null;
   readonly traits: readonly TraitOut[];
+  /** The identity's own overrides, as stored (linked by id, whatever the document carries). */
+  readonly overrides: readonly FeatureStateView[];
 }
 
 /**
@@ -114,6 +132,7 @@ export async function identify(
       identifier: transientIdentifier(traits),
       identityId: null,
       traits: traits.map((trait) => ({ ...trait, id: null, transient: true })),
+      overrides: [],
     };
   }
   const identifier = request.identifier;
@@ -129,6 +148,7 @@ export async function identify(
       identifier,
       identityId: loaded?.identity.id ?? null,
       traits: overlay(stored, overlaid, removed),
+      overrides: loaded?.overrides ?? [],
     };
   }
 
@@ -168,7 +188,12 @@ export async function identify(
   const removed = new Set(
     given.filter((t) => t.trait_value === null && (!persist || t.transient)).map((t) => t.trait_key),
   );
-  return { identifier, identityId: identity?.id ?? null, traits: overlay(afterWrite, unstored, removed) };
+  return {
+    identifier,
+    identityId: identity?.id ?? null,
+    traits: overlay(afterWrite, unstored, removed),
+    overrides: loaded?.overrides ?? [],
+  };
 }
 
 /** Per environment revision: what turns engine results into wire flags without searching the document. */
@@ -181,6 +206,10 @@ interface WireIndex {
   >;
   /** Segment overrides by feature name, strongest first: the winning state's id when its segment matched. */
   readonly segmentStates: ReadonlyMap<string, readonly { segmentId: number; stateId: number }[]>;
+  /** Features by id (identity overrides name their feature by id). */
+  readonly features: ReadonlyMap<number, DocumentFeatureStateOut['feature']>;
+  /** Multivariate options by id, from the states that allocate them (every default allocates every option). */
+  readonly options: ReadonlyMap<number, { value: DocumentValue; id: number; key: string | null }>;
 }
 
 const wireIndexes = new WeakMap<SdkEnvironment, WireIndex>();
@@ -212,7 +241,16 @@ function wireIndex(environment: SdkEnvironment): WireIndex {
     }
   // Lowest priority first; a stable sort keeps document order between equal priorities, as the engine does.
   for (const list of segmentStates.values()) list.sort((a, b) => a.priority - b.priority);
-  index = { byName, overrides, segmentStates };
+  const features = new Map(document.feature_states.map((state) => [state.feature.id, state.feature]));
+  const options = new Map<number, { value: DocumentValue; id: number; key: string | null }>();
+  const states = [
+    ...document.feature_states,
+    ...document.project.segments.flatMap((segment) => segment.feature_states),
+  ];
+  for (const state of states)
+    for (const mv of state.multivariate_feature_state_values)
+      options.set(mv.multivariate_feature_option.id, mv.multivariate_feature_option);
+  index = { byName, overrides, segmentStates, features, options };
   wireIndexes.set(environment, index);
   return index;
 }
@@ -236,17 +274,33 @@ export function identityFlagsOut(
     document.use_identity_composite_key_for_hashing === false && identified.identityId !== null
       ? String(identified.identityId)
       : undefined;
-  const { flags, segments } = evaluateList(environment.compiled, {
-    identifier: identified.identifier,
-    key,
-    traits,
-  });
   const index = wireIndex(environment);
+  const identity = { identifier: identified.identifier, key, traits };
+  // The compiled document carries identity overrides only with use_identity_overrides_in_local_eval, and applies
+  // them by identifier as local evaluation does ("007" reads as 7 and misses). Flagsmith links an identity's
+  // overrides by id: when the document would not apply them, evaluate this identity with its own.
+  const inDocument = index.overrides.get(identified.identifier);
+  const useStored =
+    identified.overrides.length > 0 &&
+    (inDocument === undefined || numericLooking.test(identified.identifier));
+  const { flags, segments } = useStored
+    ? withStoredOverrides(environment, index, identity, identified.overrides)
+    : evaluateList(environment.compiled, identity);
   let matched: Set<number> | undefined;
   let ownOverrides: { identityId: number; states: Map<string, number> } | undefined;
+  if (useStored)
+    ownOverrides = {
+      identityId: identified.identityId as number,
+      states: new Map(
+        identified.overrides.flatMap((state) => {
+          const feature = index.features.get(state.feature_id);
+          return feature ? [[feature.name, state.id] as const] : [];
+        }),
+      ),
+    };
   for (const segment of segments) {
     if (segment.metadata?.source === 'identity_override')
-      ownOverrides = index.overrides.get(identified.identifier);
+      ownOverrides ??= index.overrides.get(identified.identifier);
     else if (typeof segment.metadata?.id === 'number') {
       matched ??= new Set();
       matched.add(segment.metadata.id);
@@ -259,11 +313,11 @@ export function identityFlagsOut(
     if (!entry || (!serverSide && entry.serverOnly)) continue;
     const base = entry.flag;
     let stateId = base.id;
-    let identity: number | null = null;
+    let overriddenFor: number | null = null;
     const ownState = ownOverrides?.states.get(result.name);
     if (ownOverrides && ownState !== undefined) {
       stateId = ownState;
-      identity = ownOverrides.identityId;
+      overriddenFor = ownOverrides.identityId;
     } else if (matched) {
       const winner = index.segmentStates.get(result.name)?.find((state) => matched?.has(state.segmentId));
       if (winner) stateId = winner.stateId;
@@ -273,7 +327,7 @@ export function identityFlagsOut(
       feature: base.feature,
       feature_state_value: result.value as SdkFlagOut['feature_state_value'],
       environment: base.environment,
-      identity: hide ? null : identity,
+      identity: hide ? null : overriddenFor,
       // EXTENSION POINT (segment overrides): the FeatureSegment's id once Vexil stores feature segments.
       feature_segment: null,
       enabled: result.enabled,
@@ -281,4 +335,68 @@ export function identityFlagsOut(
     });
   }
   return out;
+}
+
+/** Strings the engine's context mapper reads as numbers ("007" → 7): identity overrides miss them by identifier. */
+const numericLooking = /^-?[0-9]+(\.[0-9]+)?$/;
+
+/**
+ * One identity evaluated with its stored overrides as its identity-override segment (what Flagsmith's SDKs map
+ * them to), on a context built for this request: slower than the compiled environment, and taken only for an
+ * identity with overrides the document does not apply.
+ */
+function withStoredOverrides(
+  environment: SdkEnvironment,
+  index: WireIndex,
+  identity: { identifier: string; key: string | undefined; traits: Map<string, DocumentValue> },
+  overrides: readonly FeatureStateView[],
+): { flags: FlagResult[]; segments: SegmentResult[] } {
+  const { document } = environment;
+  const context = mapEnvironmentDocumentToContext(
+    { ...document, identity_overrides: [] } as unknown as EnvironmentDocument,
+    { identifier: identity.identifier, key: identity.key, traits: identity.traits },
+  );
+  const states: DocumentFeatureStateOut[] = [];
+  for (const state of overrides) {
+    const feature = index.features.get(state.feature_id);
+    if (!feature) continue;
+    states.push({
+      feature,
+      enabled: state.enabled,
+      django_id: state.id,
+      feature_segment: null,
+      featurestate_uuid: state.uuid,
+      feature_state_value: rowToValue(state.value),
+      multivariate_feature_state_values: state.multivariate.flatMap((allocation) => {
+        const option = index.options.get(allocation.multivariate_feature_option_id);
+        if (!option) return [];
+        const share = allocation.percentage_allocation;
+        return [
+          {
+            multivariate_feature_option: option,
+            percentage_allocation: Number.isInteger(share) ? new PythonFloat(share) : share,
+            id: allocation.id,
+            mv_fs_value_uuid: allocation.uuid ?? null,
+          },
+        ];
+      }),
+    });
+  }
+  const segment: SegmentContext = {
+    key: 'identity_overrides',
+    name: IDENTITY_OVERRIDE_SEGMENT_NAME,
+    // Always matches: the rows are this identity's, whatever its identifier reads as.
+    rules: [{ type: 'ALL', conditions: [] }],
+    overrides: states.map((state) => mapFeatureState(state as never, Number.NEGATIVE_INFINITY)),
+    metadata: { source: 'identity_override' },
+  };
+  (context.segments as Map<string, SegmentContext>).set(segment.key, segment);
+  const result = getEvaluationResult(context);
+  const hideDisabled = environment.compiled.hideDisabledFlags;
+  const flags: FlagResult[] = [];
+  for (const state of document.feature_states) {
+    const flag = result.flags[state.feature.name];
+    if (flag && (!hideDisabled || flag.enabled)) flags.push(flag);
+  }
+  return { flags, segments: result.segments };
 }
