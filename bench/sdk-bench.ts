@@ -281,10 +281,11 @@ async function measure(
   headers: Record<string, string>,
   expectStatus: number,
   requests?: Record<string, unknown>[],
+  connections = CONNECTIONS,
 ): Promise<Row> {
   const options = {
     url: `${server.base}${route}`,
-    connections: CONNECTIONS,
+    connections,
     headers,
     ...(requests ? { requests } : {}),
   };
@@ -381,6 +382,23 @@ try {
       ],
     ),
     await measure(
+      'GET /api/v1/identities/?identifier=<random>, 1 connection',
+      vexil,
+      '/api/v1/identities/',
+      { 'X-Environment-Key': clientKey },
+      200,
+      [
+        {
+          method: 'GET',
+          setupRequest: (request: Record<string, unknown>) => ({
+            ...request,
+            path: `/api/v1/identities/?identifier=user_${pickIdentity()}`,
+          }),
+        },
+      ],
+      1,
+    ),
+    await measure(
       'POST /api/v1/identities/ (5 unchanged traits)',
       vexil,
       '/api/v1/identities/',
@@ -395,6 +413,23 @@ try {
           },
         },
       ],
+    ),
+    await measure(
+      'POST /api/v1/identities/ (5 unchanged traits), 1 connection',
+      vexil,
+      '/api/v1/identities/',
+      { 'X-Environment-Key': clientKey, 'Content-Type': 'application/json' },
+      200,
+      [
+        {
+          method: 'POST',
+          setupRequest: (request: Record<string, unknown>) => {
+            const i = pickIdentity();
+            return { ...request, body: JSON.stringify({ identifier: `user_${i}`, traits: traitsOf(i) }) };
+          },
+        },
+      ],
+      1,
     ),
   ];
   const ceilingRate = (rows[0] as Row).requestsPerSecond;
