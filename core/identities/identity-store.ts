@@ -129,6 +129,12 @@ export class IdentityStore {
     return { identity: existing, created: false };
   }
 
+  async findByIdentifier(scope: DataScope, environmentId: number, identifier: string) {
+    return (await scope.knex('identities').where({ environment_id: environmentId, identifier }).first()) as
+      | IdentityRow
+      | undefined;
+  }
+
   async rename(uow: UnitOfWork, id: number, identifier: string): Promise<IdentityRow> {
     const [row] = (await uow
       .knex('identities')

@@ -565,6 +565,15 @@ describe('SDK identities: /api/v1/identities/ and /api/v1/traits/ on the lean la
         .send([{ identity: { identifier: 'shared' }, trait_key: 'home', trait_value: null }]);
       assert.equal(bulk.status, 200, bulk.text);
       assert.equal((await storedTraits(environment, 'shared')).length, 1);
+      // A deletion for an identity the other environment does not have created none there either.
+      assert.equal(await identityExists(awayEnvironment, 'shared'), true);
+      const none = await sdk()
+        .put('/api/v1/traits/bulk/')
+        .set('X-Environment-Key', awayEnvironment.api_key)
+        .send([{ identity: { identifier: 'never-seen' }, trait_key: 'home', trait_value: null }]);
+      assert.equal(none.status, 200, none.text);
+      assert.deepEqual(none.body, []);
+      assert.equal(await identityExists(awayEnvironment, 'never-seen'), false);
     });
   });
 

@@ -271,8 +271,11 @@ async function putTraitsBulk(deps: SdkIdentityRouteDeps, exchange: LeanExchange)
   for (const trait of kept) add(trait.identifier, trait.trait_key, traitColumns(trait.trait_value as never));
   await deps.transactor.run(async (uow) => {
     for (const [identifier, list] of byIdentifier) {
-      const { identity } = await deps.store.findOrCreate(uow, environment.environmentId, identifier);
-      await deps.store.upsertTraits(uow, identity.id, list);
+      // Deleting a trait of an identity that does not exist creates nothing.
+      const identity = list.every((trait) => trait.columns === null)
+        ? await deps.store.findByIdentifier(uow, environment.environmentId, identifier)
+        : (await deps.store.findOrCreate(uow, environment.environmentId, identifier)).identity;
+      if (identity) await deps.store.upsertTraits(uow, identity.id, list);
     }
   });
   sendPython(
