@@ -26,6 +26,8 @@ export const ErrorCode = {
   activationStale: 'VEXIL_ACTIVATION_STALE',
   /** An invite that cannot be used by this caller: for another email, or an expired link. */
   inviteInvalid: 'VEXIL_INVITE_INVALID',
+  /** DISABLE_INVITE_LINKS is set and an invite link was to be created. */
+  inviteLinksDisabled: 'VEXIL_INVITE_LINKS_DISABLED',
   /** An endpoint about the signed-in person (e.g. an environment's my-permissions) called with an API key. */
   userOnly: 'VEXIL_USER_ONLY',
 } as const;

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { permissions } from '../auth/permission.js';
+import { type Permission, permissions } from '../auth/permission.js';
 import { userOf } from '../auth/principal.js';
 import type { DataScope } from '../data/unit-of-work.js';
 import { domainErrors } from '../errors/domain-error.js';
@@ -46,10 +46,29 @@ export interface OrganisationRoutesDeps {
   readonly grants: PermissionGrants;
   readonly reads: DataScope;
   readonly policy: OrganisationPolicy;
+  readonly settings: { readonly restrictOrgCreateToSuperusers: boolean };
+}
+
+/**
+ * Who may create an organisation: any signed-in person, or with RESTRICT_ORG_CREATE_TO_SUPERUSERS only
+ * superusers, as Flagsmith's OrganisationPermission (a 403 with DRF's detail for everyone else).
+ */
+function organisationCreatePermission(superusersOnly: boolean): Permission {
+  if (!superusersOnly) return permissions.isAuthenticatedUser;
+  return {
+    name: 'OrganisationPermission',
+    allows: (principal) => principal.kind === 'user' && principal.user.is_superuser,
+  };
 }
 
 /** `/api/v1/organisations/…`: the organisations themselves and their members. */
-export function organisationRoutes({ organisations, grants, policy, reads }: OrganisationRoutesDeps): Router {
+export function organisationRoutes({
+  organisations,
+  grants,
+  policy,
+  reads,
+  settings,
+}: OrganisationRoutesDeps): Router {
   const router = Router();
   const as = (rule: Parameters<OrganisationPolicy['permission']>[0]) => policy.permission(rule);
 
@@ -64,7 +83,7 @@ export function organisationRoutes({ organisations, grants, policy, reads }: Org
     },
     post: {
       // Organisations are created by people; a master API key belongs to one organisation already.
-      permission: permissions.isAuthenticatedUser,
+      permission: organisationCreatePermission(settings.restrictOrgCreateToSuperusers),
       handle: async (req, res) => {
         const body = parseBody(organisationBody, req.body);
         const view = await organisations.create(userOf(req.principal).id, {

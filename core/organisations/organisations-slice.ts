@@ -27,7 +27,7 @@ export function createOrganisationsSlice(kernel: Kernel, deps: { users: UserServ
   const organisationStore = new OrganisationStore();
   const { auditLog } = deps;
   const organisations = new OrganisationService(transactor, organisationStore, settings, auditLog);
-  const invites = new InviteService(transactor, new InviteStore(), organisationStore, auditLog);
+  const invites = new InviteService(transactor, new InviteStore(), organisationStore, auditLog, settings);
   const masterApiKeys = new MasterApiKeyService(transactor, new MasterApiKeyStore(), auditLog);
   const groups = new GroupService(transactor, new GroupStore(), auditLog);
   const grants = new PermissionGrants(organisationGrantLevel, transactor, auditLog);
@@ -40,7 +40,7 @@ export function createOrganisationsSlice(kernel: Kernel, deps: { users: UserServ
     'organisations',
     'api',
     '/organisations',
-    organisationRoutes({ organisations, grants, policy, reads: transactor.reads }),
+    organisationRoutes({ organisations, grants, policy, reads: transactor.reads, settings }),
   );
   routes.mount('organisations', 'api', '/organisations', inviteRoutes(inviteDeps));
   routes.mount('organisations', 'api', '/organisations', masterApiKeyRoutes({ keys: masterApiKeys, policy }));
