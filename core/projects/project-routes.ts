@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { domainErrors, ValidationError } from '../errors/domain-error.js';
 import { route } from '../http/routes.js';
-import { fields, parseBody } from '../http/validation.js';
+import { fields, parseBody, singleQueryValues } from '../http/validation.js';
 import { idField } from '../organisations/organisation-fields.js';
 import { pathId, tenantPermissions } from '../organisations/organisation-policy.js';
 import { grantRoutes } from '../organisations/permission-grant-routes.js';
@@ -11,6 +12,7 @@ import { type Tenant, tenantOf } from '../organisations/tenant.js';
 import type { ProjectModel } from './project-model.js';
 import { type ProjectPolicy, projectRules as rules } from './project-policy.js';
 import type { ProjectService } from './project-service.js';
+import type { ProjectListFilter } from './project-store.js';
 
 const settings = {
   hide_disabled_flags: fields.boolean().optional(),
@@ -52,6 +54,44 @@ export function projectToWire(project: ProjectModel) {
   };
 }
 
+/** ProjectRetrieveSerializer: the list's fields, then the limits and the totals. */
+export function projectRetrieveToWire(project: ProjectModel, totals: { features: number; segments: number }) {
+  return {
+    ...projectToWire(project),
+    max_segments_allowed: project.max_segments_allowed,
+    max_features_allowed: project.max_features_allowed,
+    max_segment_overrides_allowed: project.max_segment_overrides_allowed,
+    total_features: totals.features,
+    total_segments: totals.segments,
+  };
+}
+
+// A uuid as Django's UUIDField reads one (hyphens optional); anything else finds nothing.
+const uuidPattern = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+/** The canonical form of a uuid from a path or query, or undefined when it is not one. */
+export function canonicalUuid(raw: unknown): string | undefined {
+  if (typeof raw !== 'string' || !uuidPattern.test(raw)) return undefined;
+  const hex = raw.replace(/-/g, '').toLowerCase();
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Flagsmith's list filters: `?organisation=` must be an integer (400 otherwise), `?uuid=` narrows to one. */
+function listFilter(query: Record<string, unknown>): ProjectListFilter | undefined {
+  const { organisation, uuid } = singleQueryValues(query);
+  let organisationId: number | undefined;
+  if (organisation !== undefined && organisation !== '') {
+    if (typeof organisation !== 'string' || !/^\s*[-+]?\d+\s*$/.test(organisation))
+      throw ValidationError.field('organisation', 'Must be a valid integer.');
+    // A valid integer that cannot be an id (0, negative, beyond int4) matches nothing, as in Flagsmith.
+    organisationId = pathId(organisation.trim()) ?? -1;
+  }
+  if (uuid === undefined || uuid === '') return { organisationId };
+  const canonical = canonicalUuid(uuid);
+  // Django would fail on a malformed uuid; nothing can match it, so the list is empty.
+  return canonical === undefined ? undefined : { organisationId, uuid: canonical };
+}
+
 function defined(body: object) {
   return Object.fromEntries(
     Object.entries(body).filter(([key, value]) => value !== undefined && key !== 'organisation'),
@@ -71,10 +111,8 @@ export function projectRoutes(deps: {
     get: {
       permission: tenantPermissions.tenant,
       handle: async (req, res) => {
-        // Flagsmith's `?organisation=` filter; an id that is not a number matches nothing.
-        const raw = req.query.organisation;
-        const organisationId = raw === undefined || raw === '' ? undefined : (pathId(raw) ?? -1);
-        const rows = await projects.list(tenantOf(req.principal) as Tenant, organisationId);
+        const filter = listFilter(req.query);
+        const rows = filter ? await projects.list(tenantOf(req.principal) as Tenant, filter) : [];
         res.json(rows.map(projectToWire));
       },
     },
@@ -96,10 +134,25 @@ export function projectRoutes(deps: {
     },
   });
 
+  route(router, '/get-by-uuid/:uuid/', {
+    get: {
+      // Flagsmith looks the uuid up among the projects the caller may see and answers the list serializer.
+      permission: tenantPermissions.tenant,
+      handle: async (req, res) => {
+        const uuid = canonicalUuid(req.params.uuid);
+        if (uuid === undefined) throw domainErrors.notFound();
+        res.json(projectToWire(await projects.findByUuid(tenantOf(req.principal) as Tenant, uuid)));
+      },
+    },
+  });
+
   route(router, '/:projectId/', {
     get: {
       permission: policy.permission(rules.view),
-      handle: async (req, res) => void res.json(projectToWire(await projects.view(policy.accessOf(req)))),
+      handle: async (req, res) => {
+        const project = await projects.view(policy.accessOf(req));
+        res.json(projectRetrieveToWire(project, await projects.totals(project)));
+      },
     },
     put: {
       permission: policy.permission(rules.admin),
