@@ -74,7 +74,11 @@ export async function composeContext(settings: Settings, options: ComposeOptions
   const { organisationPolicy } = createOrganisationsSlice(kernel, { users, auditLog });
   const { projectPolicy } = createProjectsSlice(kernel, { organisationPolicy, auditLog });
   createSegmentsSlice(kernel, { projectPolicy, auditLog });
-  const { environmentPolicy } = createEnvironmentsSlice(kernel, { organisationPolicy, auditLog });
+  const { environmentPolicy } = createEnvironmentsSlice(kernel, {
+    organisationPolicy,
+    projectPolicy,
+    auditLog,
+  });
   mountScopedRoutes({ organisationPolicy, projectPolicy });
   const { webhookOutbox, stopWebhooks } = createWebhooksSlice(kernel, {
     auditLog,

@@ -1,14 +1,15 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { DomainError, ErrorCode } from '../errors/domain-error.js';
+import { DomainError, domainErrors, ErrorCode } from '../errors/domain-error.js';
 import { route } from '../http/routes.js';
 import { fields, parseBody } from '../http/validation.js';
-import { idField, optionalDateTime } from '../organisations/organisation-fields.js';
+import { canonicalUuid, idField, optionalDateTime } from '../organisations/organisation-fields.js';
 import { existingPathId, pathId, tenantPermissions } from '../organisations/organisation-policy.js';
 import { pageBody, pageRequest } from '../organisations/pagination.js';
 import { grantRoutes } from '../organisations/permission-grant-routes.js';
 import type { PermissionGrants } from '../organisations/permission-grants.js';
 import { type Tenant, tenantOf } from '../organisations/tenant.js';
+import { type ProjectPolicy, projectRules } from '../projects/project-policy.js';
 import type { ShownEnvironmentApiKey } from './environment-api-key-store.js';
 import type { EnvironmentModel, IdentityModel } from './environment-models.js';
 import { environmentKeysToWire, environmentPermissionKeys } from './environment-permission-keys.js';
@@ -60,6 +61,12 @@ export function environmentToWire(environment: EnvironmentModel) {
     is_creating: environment.is_creating,
     metadata: [],
   };
+}
+
+/** EnvironmentSerializerLight: the same fields without `metadata`. */
+export function environmentLightToWire(environment: EnvironmentModel) {
+  const { metadata: _metadata, ...light } = environmentToWire(environment);
+  return light;
 }
 
 /** EnvironmentAPIKeySerializer. */
@@ -124,6 +131,17 @@ export function environmentRoutes(deps: {
     get: {
       permission: tenantPermissions.tenant,
       handle: (_req, res) => void res.json(environmentKeysToWire()),
+    },
+  });
+
+  route(router, '/get-by-uuid/:uuid/', {
+    get: {
+      permission: tenantPermissions.tenant,
+      handle: async (req, res) => {
+        const uuid = canonicalUuid(req.params.uuid);
+        if (uuid === undefined) throw domainErrors.notFound();
+        res.json(environmentToWire(await environments.findByUuid(tenantOf(req.principal) as Tenant, uuid)));
+      },
     },
   });
 
@@ -270,5 +288,24 @@ export function environmentRoutes(deps: {
     supportsAdmin: true,
   });
 
+  return router;
+}
+
+/** `GET /api/v1/projects/{id}/environments/`: a plain array, for the project's admins, as Flagsmith's action. */
+export function projectEnvironmentRoutes(deps: {
+  environments: EnvironmentService;
+  projectPolicy: ProjectPolicy;
+}): Router {
+  const router = Router();
+  route(router, '/:projectId/environments/', {
+    get: {
+      permission: deps.projectPolicy.permission(projectRules.admin),
+      handle: async (req, res) => {
+        const access = deps.projectPolicy.accessOf(req);
+        const rows = await deps.environments.allOfProject(access.organisation.tenant, access.projectId);
+        res.json(rows.map(environmentLightToWire));
+      },
+    },
+  });
   return router;
 }

@@ -53,3 +53,13 @@ export const optionalDateTime = () =>
       return date;
     })
     .optional();
+
+// A uuid as Django's UUIDField reads one (hyphens optional); anything else finds nothing.
+const uuidPattern = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+/** The canonical form of a uuid from a path or query, or undefined when it is not one. */
+export function canonicalUuid(raw: unknown): string | undefined {
+  if (typeof raw !== 'string' || !uuidPattern.test(raw)) return undefined;
+  const hex = raw.replace(/-/g, '').toLowerCase();
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

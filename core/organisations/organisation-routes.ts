@@ -6,7 +6,7 @@ import type { DataScope } from '../data/unit-of-work.js';
 import { domainErrors } from '../errors/domain-error.js';
 import { route } from '../http/routes.js';
 import { fields, parseBody } from '../http/validation.js';
-import { idField, optionalEmail, roleField } from './organisation-fields.js';
+import { canonicalUuid, idField, optionalEmail, roleField } from './organisation-fields.js';
 import {
   grantedOrganisationKeys,
   type OrganisationPolicy,
@@ -99,6 +99,17 @@ export function organisationRoutes({
     get: {
       permission: tenantPermissions.tenant,
       handle: (_req, res) => void res.json(keysToWire(organisationPermissionKeys)),
+    },
+  });
+
+  route(router, '/get-by-uuid/:uuid/', {
+    get: {
+      permission: tenantPermissions.tenant,
+      handle: async (req, res) => {
+        const uuid = canonicalUuid(req.params.uuid);
+        if (uuid === undefined) throw domainErrors.notFound();
+        res.json(organisationToWire(await organisations.findByUuid(tenantOf(req.principal) as never, uuid)));
+      },
     },
   });
 

@@ -3,8 +3,13 @@ import { z } from 'zod';
 import { domainErrors, ValidationError } from '../errors/domain-error.js';
 import { route } from '../http/routes.js';
 import { fields, parseBody, singleQueryValues } from '../http/validation.js';
-import { idField } from '../organisations/organisation-fields.js';
-import { pathId, tenantPermissions } from '../organisations/organisation-policy.js';
+import { canonicalUuid, idField } from '../organisations/organisation-fields.js';
+import {
+  type OrganisationPolicy,
+  organisationRules,
+  pathId,
+  tenantPermissions,
+} from '../organisations/organisation-policy.js';
 import { grantRoutes } from '../organisations/permission-grant-routes.js';
 import type { PermissionGrants } from '../organisations/permission-grants.js';
 import { keysToWire, projectPermissionKeys } from '../organisations/permission-keys.js';
@@ -64,16 +69,6 @@ export function projectRetrieveToWire(project: ProjectModel, totals: { features:
     total_features: totals.features,
     total_segments: totals.segments,
   };
-}
-
-// A uuid as Django's UUIDField reads one (hyphens optional); anything else finds nothing.
-const uuidPattern = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
-
-/** The canonical form of a uuid from a path or query, or undefined when it is not one. */
-export function canonicalUuid(raw: unknown): string | undefined {
-  if (typeof raw !== 'string' || !uuidPattern.test(raw)) return undefined;
-  const hex = raw.replace(/-/g, '').toLowerCase();
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** Flagsmith's list filters: `?organisation=` must be an integer (400 otherwise), `?uuid=` narrows to one. */
@@ -205,5 +200,28 @@ export function projectRoutes(deps: {
     supportsAdmin: true,
   });
 
+  return router;
+}
+
+/**
+ * `GET /api/v1/organisations/{id}/projects/`: the organisation's projects as a plain array. Flagsmith lets any
+ * member list all of them here; Vexil lists only those the caller may see, as `/projects/?organisation=` does,
+ * so that this path does not show a member projects withheld from them everywhere else.
+ */
+export function organisationProjectRoutes(deps: {
+  projects: ProjectService;
+  organisationPolicy: OrganisationPolicy;
+}): Router {
+  const router = Router();
+  route(router, '/:organisationId/projects/', {
+    get: {
+      permission: deps.organisationPolicy.permission(organisationRules.member),
+      handle: async (req, res) => {
+        const access = deps.organisationPolicy.accessOf(req);
+        const rows = await deps.projects.list(access.tenant, { organisationId: access.organisationId });
+        res.json(rows.map(projectToWire));
+      },
+    },
+  });
   return router;
 }
