@@ -1,19 +1,25 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
+import type { DataScope } from '../data/unit-of-work.js';
 import { DomainError, domainErrors, ErrorCode } from '../errors/domain-error.js';
 import { route } from '../http/routes.js';
 import { fields, parseBody } from '../http/validation.js';
+import { detailedPermissions, detailedPermissionsSubject } from '../organisations/detailed-permissions.js';
 import { canonicalUuid, idField, optionalDateTime } from '../organisations/organisation-fields.js';
 import { existingPathId, pathId, tenantPermissions } from '../organisations/organisation-policy.js';
 import { pageBody, pageRequest } from '../organisations/pagination.js';
 import { grantRoutes } from '../organisations/permission-grant-routes.js';
 import type { PermissionGrants } from '../organisations/permission-grants.js';
 import { type Tenant, tenantOf } from '../organisations/tenant.js';
-import { type ProjectPolicy, projectRules } from '../projects/project-policy.js';
+import { type ProjectPolicy, projectGrantLevel, projectRules } from '../projects/project-policy.js';
 import type { ShownEnvironmentApiKey } from './environment-api-key-store.js';
 import type { EnvironmentModel, IdentityModel } from './environment-models.js';
 import { environmentKeysToWire, environmentPermissionKeys } from './environment-permission-keys.js';
-import { type EnvironmentPolicy, environmentRules as rules } from './environment-policy.js';
+import {
+  type EnvironmentPolicy,
+  environmentGrantLevel,
+  environmentRules as rules,
+} from './environment-policy.js';
 import type { EnvironmentService } from './environment-service.js';
 
 const optionalText = (max: number) => fields.string({ max, allowBlank: true }).nullable().optional();
@@ -99,8 +105,9 @@ export function environmentRoutes(deps: {
   environments: EnvironmentService;
   policy: EnvironmentPolicy;
   grants: PermissionGrants;
+  reads: DataScope;
 }): Router {
-  const { environments, policy, grants } = deps;
+  const { environments, policy, grants, reads } = deps;
   const router = Router();
 
   route(router, '/', {
@@ -210,6 +217,28 @@ export function environmentRoutes(deps: {
   });
 
   // Flagsmith's EnvironmentAPIKeyViewSet: environment admins only, a plain array, no retrieve.
+  route(router, '/:apiKey/user-detailed-permissions/:userId/', {
+    get: {
+      // Flagsmith: a caller reads their own; only the environment's admins read someone else's.
+      permission: policy.permission(rules.view),
+      handle: async (req, res) => {
+        const access = policy.accessOf(req);
+        const subject = detailedPermissionsSubject(
+          access.organisation.tenant,
+          access.isAdmin,
+          existingPathId(req.params.userId),
+        );
+        const target = {
+          level: environmentGrantLevel,
+          objectId: access.environmentId,
+          organisationId: access.organisation.organisationId,
+          inheritsAdminFrom: { level: projectGrantLevel, objectId: access.projectId },
+        };
+        res.json(await detailedPermissions(reads, target, subject));
+      },
+    },
+  });
+
   route(router, '/:apiKey/api-keys/', {
     get: {
       permission: policy.permission(rules.admin),

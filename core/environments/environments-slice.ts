@@ -33,7 +33,12 @@ export function createEnvironmentsSlice(
     deps.auditLog,
   );
   const grants = new PermissionGrants(environmentGrantLevel, transactor, deps.auditLog);
-  routes.mount('environments', 'api', '/environments', environmentRoutes({ environments, policy, grants }));
+  routes.mount(
+    'environments',
+    'api',
+    '/environments',
+    environmentRoutes({ environments, policy, grants, reads: transactor.reads }),
+  );
   routes.mount(
     'environments',
     'api',

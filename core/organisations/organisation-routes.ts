@@ -6,10 +6,13 @@ import type { DataScope } from '../data/unit-of-work.js';
 import { domainErrors } from '../errors/domain-error.js';
 import { route } from '../http/routes.js';
 import { fields, parseBody } from '../http/validation.js';
+import { detailedPermissions, detailedPermissionsSubject } from './detailed-permissions.js';
 import { canonicalUuid, idField, optionalEmail, roleField } from './organisation-fields.js';
 import {
+  existingPathId,
   grantedOrganisationKeys,
   type OrganisationPolicy,
+  organisationGrantLevel,
   pathId,
   organisationRules as rules,
   tenantOf,
@@ -160,6 +163,29 @@ export function organisationRoutes({
           admin: access.isAdmin,
           tag_based_permissions: [],
         });
+      },
+    },
+  });
+
+  route(router, '/:organisationId/user-detailed-permissions/:userId/', {
+    get: {
+      // Flagsmith: members read their own; only organisation admins read someone else's.
+      permission: as(rules.member),
+      handle: async (req, res) => {
+        const userId = existingPathId(req.params.userId);
+        const access = policy.accessOf(req);
+        const subject = detailedPermissionsSubject(access.tenant, access.isAdmin, userId);
+        res.json(
+          await detailedPermissions(
+            reads,
+            {
+              level: organisationGrantLevel,
+              objectId: access.organisationId,
+              organisationId: access.organisationId,
+            },
+            subject,
+          ),
+        );
       },
     },
   });

@@ -1,10 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { DataScope } from '../data/unit-of-work.js';
 import { domainErrors, ValidationError } from '../errors/domain-error.js';
 import { route } from '../http/routes.js';
 import { fields, parseBody, singleQueryValues } from '../http/validation.js';
+import { detailedPermissions, detailedPermissionsSubject } from '../organisations/detailed-permissions.js';
 import { canonicalUuid, idField } from '../organisations/organisation-fields.js';
 import {
+  existingPathId,
   type OrganisationPolicy,
   organisationRules,
   pathId,
@@ -15,7 +18,7 @@ import type { PermissionGrants } from '../organisations/permission-grants.js';
 import { keysToWire, projectPermissionKeys } from '../organisations/permission-keys.js';
 import { type Tenant, tenantOf } from '../organisations/tenant.js';
 import type { ProjectModel } from './project-model.js';
-import { type ProjectPolicy, projectRules as rules } from './project-policy.js';
+import { type ProjectPolicy, projectGrantLevel, projectRules as rules } from './project-policy.js';
 import type { ProjectService } from './project-service.js';
 import type { ProjectListFilter } from './project-store.js';
 
@@ -98,8 +101,9 @@ export function projectRoutes(deps: {
   projects: ProjectService;
   policy: ProjectPolicy;
   grants: PermissionGrants;
+  reads: DataScope;
 }): Router {
-  const { projects, policy, grants } = deps;
+  const { projects, policy, grants, reads } = deps;
   const router = Router();
 
   route(router, '/', {
@@ -181,6 +185,27 @@ export function projectRoutes(deps: {
         const access = policy.accessOf(req);
         const permissions = projectPermissionKeys.map((p) => p.key).filter((key) => access.keys.has(key));
         res.json({ permissions, admin: access.isAdmin, tag_based_permissions: [] });
+      },
+    },
+  });
+
+  route(router, '/:projectId/user-detailed-permissions/:userId/', {
+    get: {
+      // Flagsmith: anyone who sees the project reads their own; only its admins read someone else's.
+      permission: policy.permission(rules.view),
+      handle: async (req, res) => {
+        const access = policy.accessOf(req);
+        const subject = detailedPermissionsSubject(
+          access.organisation.tenant,
+          access.isAdmin,
+          existingPathId(req.params.userId),
+        );
+        const target = {
+          level: projectGrantLevel,
+          objectId: access.projectId,
+          organisationId: access.organisation.organisationId,
+        };
+        res.json(await detailedPermissions(reads, target, subject));
       },
     },
   });

@@ -21,7 +21,12 @@ export function createProjectsSlice(
     deps.auditLog,
   );
   const grants = new PermissionGrants(projectGrantLevel, transactor, deps.auditLog);
-  routes.mount('projects', 'api', '/projects', projectRoutes({ projects, policy, grants }));
+  routes.mount(
+    'projects',
+    'api',
+    '/projects',
+    projectRoutes({ projects, policy, grants, reads: transactor.reads }),
+  );
   routes.mount(
     'projects',
     'api',
