@@ -16,6 +16,7 @@ import { organisationRoutes } from './organisation-routes.js';
 import { OrganisationService } from './organisation-service.js';
 import { OrganisationStore } from './organisation-store.js';
 import { PermissionGrants } from './permission-grants.js';
+import { usageRoutes } from './usage-routes.js';
 
 /**
  * Organisations, members, invites, groups and master API keys (`/api/v1/organisations/…`,
@@ -45,6 +46,7 @@ export function createOrganisationsSlice(kernel: Kernel, deps: { users: UserServ
   routes.mount('organisations', 'api', '/organisations', inviteRoutes(inviteDeps));
   routes.mount('organisations', 'api', '/organisations', masterApiKeyRoutes({ keys: masterApiKeys, policy }));
   routes.mount('organisations', 'api', '/organisations', groupRoutes({ groups, policy }));
+  routes.mount('organisations', 'api', '/organisations', usageRoutes({ policy }));
   routes.mount('organisations', 'api', '/users/join', joinRoutes(inviteDeps));
   return { organisations, invites, groups, grants, masterApiKeys, organisationPolicy: policy };
 }
