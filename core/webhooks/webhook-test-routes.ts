@@ -84,9 +84,10 @@ async function checkScope(
     id?: unknown;
   };
   if (type === 'organisation') {
-    const organisationId = typeof id === 'number' ? id : pathId(String(id ?? ''));
+    // A number or a numeric string, within PostgreSQL's integer; anything else names no organisation.
+    const organisationId = typeof id === 'number' || typeof id === 'string' ? pathId(String(id)) : undefined;
     const access =
-      organisationId === undefined || !Number.isInteger(organisationId)
+      organisationId === undefined
         ? undefined
         : await policies.organisations.accessTo(tenant, organisationId);
     if (!access) throw domainErrors.notFound();
