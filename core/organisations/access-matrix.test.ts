@@ -398,6 +398,12 @@ const accessMatrix: Row[] = [
     expect: { ...admins(200), user: 200 },
   },
   {
+    name: 'subscription metadata',
+    method: 'get',
+    path: (f) => `/api/v1/organisations/${f.home.id}/get-subscription-metadata/`,
+    expect: admins(200),
+  },
+  {
     name: 'usage data',
     method: 'get',
     path: (f) => `/api/v1/organisations/${f.home.id}/usage-data/`,
@@ -925,6 +931,7 @@ describe('access matrix: every organisation and environment endpoint × every ki
       `/api/v1/organisations/${id}/webhooks/`,
       `/api/v1/organisations/${id}/projects/`,
       `/api/v1/organisations/${id}/usage-data/`,
+      `/api/v1/organisations/${id}/get-subscription-metadata/`,
       `/api/v1/organisations/${id}/usage-data/total-count/`,
       `/api/v1/organisations/${id}/user-detailed-permissions/${f.admin.id}/`,
     ];

@@ -18,7 +18,12 @@ import {
   tenantOf,
   tenantPermissions,
 } from './organisation-policy.js';
-import { memberToWire, organisationBasicToWire, organisationToWire } from './organisation-serializer.js';
+import {
+  memberToWire,
+  organisationBasicToWire,
+  organisationToWire,
+  subscriptionMetadataToWire,
+} from './organisation-serializer.js';
 import type { OrganisationService } from './organisation-service.js';
 import { pageBody, pageRequest } from './pagination.js';
 import { grantRoutes } from './permission-grant-routes.js';
@@ -144,6 +149,18 @@ export function organisationRoutes({
       handle: async (req, res) => {
         await organisations.delete(policy.accessOf(req));
         res.status(204).end();
+      },
+    },
+  });
+
+  route(router, '/:organisationId/get-subscription-metadata/', {
+    get: {
+      // A detail action of Flagsmith's OrganisationViewSet: admins only, like the retrieve.
+      permission: as(rules.admin),
+      handle: async (req, res) => {
+        const access = policy.accessOf(req);
+        const { subscription } = await organisations.view(access.tenant, access.organisationId);
+        res.json(subscriptionMetadataToWire(subscription));
       },
     },
   });

@@ -43,6 +43,30 @@ describe('organisation usage data', () => {
     assert.deepEqual(billing.body, { detail: 'No billing periods found for this organisation.' });
   });
 
+  it('answers get-subscription-metadata/ with the subscription and the limits Vexil applies, to admins', async () => {
+    const response = await request(t.app)
+      .get(`/api/v1/organisations/${f.home.id}/get-subscription-metadata/`)
+      .set(as(f.admin));
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.body, {
+      max_seats: 1,
+      max_api_calls: 50000,
+      max_projects: null,
+      payment_source: null,
+      chargebee_email: null,
+      feature_history_visibility_days: null,
+      audit_log_visibility_days: 0,
+    });
+    const member = await request(t.app)
+      .get(`/api/v1/organisations/${f.home.id}/get-subscription-metadata/`)
+      .set(as(f.user));
+    assert.equal(member.status, 403);
+    const foreign = await request(t.app)
+      .get(`/api/v1/organisations/${f.away.id}/get-subscription-metadata/`)
+      .set(as(f.admin));
+    assert.equal(foreign.status, 404);
+  });
+
   it('refuses members who are not admins (403) and hides other tenants (404)', async () => {
     for (const path of ['usage-data/', 'usage-data/total-count/']) {
       const member = await request(t.app).get(`/api/v1/organisations/${f.home.id}/${path}`).set(as(f.user));
