@@ -5,7 +5,7 @@ import { userOf } from '../auth/principal.js';
 import type { DataScope } from '../data/unit-of-work.js';
 import { domainErrors } from '../errors/domain-error.js';
 import { route } from '../http/routes.js';
-import { fields, parseBody } from '../http/validation.js';
+import { fields, parseBody, singleQueryValues } from '../http/validation.js';
 import { detailedPermissions, detailedPermissionsSubject } from './detailed-permissions.js';
 import { canonicalUuid, idField, optionalEmail, roleField } from './organisation-fields.js';
 import {
@@ -38,6 +38,14 @@ const organisationBody = z.object({
 });
 
 const roleBody = z.object({ role: roleField() });
+
+// DRF's BooleanField reading a query value: its true and false spellings, anything else a 400.
+const queryBoolean = z
+  .string()
+  .refine((value) => /^(true|false|1|0|yes|no|on|off|t|f|y|n)$/i.test(value), 'Must be a valid boolean.')
+  .transform((value) => /^(true|1|yes|on|t|y)$/i.test(value))
+  .optional();
+const usersQuery = z.object({ exclude_current: queryBoolean });
 const removeUsersBody = z
   .array(z.object({ id: idField() }), { error: 'Expected a list of items.' })
   .max(1000);
@@ -226,7 +234,13 @@ export function organisationRoutes({
     get: {
       permission: as(rules.member),
       handle: async (req, res) => {
-        res.json((await organisations.members(policy.accessOf(req))).map(memberToWire));
+        // ListUsersQuerySerializer's `exclude_current`: leave the caller out of the list.
+        const { exclude_current: excludeCurrent } = parseBody(usersQuery, singleQueryValues(req.query));
+        const access = policy.accessOf(req);
+        const members = await organisations.members(access);
+        res.json(
+          members.filter((member) => !(excludeCurrent && member.id === access.userId)).map(memberToWire),
+        );
       },
     },
   });
