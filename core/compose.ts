@@ -78,6 +78,7 @@ export async function composeContext(settings: Settings, options: ComposeOptions
   createSegmentsSlice(kernel, { projectPolicy, auditLog });
   const { environmentPolicy, environmentStore } = createEnvironmentsSlice(kernel, {
     organisationPolicy,
+    projectPolicy,
     auditLog,
   });
   mountScopedRoutes({ organisationPolicy, projectPolicy });

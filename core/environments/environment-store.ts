@@ -59,6 +59,15 @@ export class EnvironmentStore {
     return await this.#visible(scope, tenant).findById(id);
   }
 
+  /** Every environment of the project the tenant may see, in id order, unpaged. */
+  async allOfProject(scope: DataScope, tenant: Tenant, projectId: number): Promise<EnvironmentModel[]> {
+    return await this.#visible(scope, tenant).where('project_id', projectId).orderBy('id');
+  }
+
+  async findByUuid(scope: DataScope, tenant: Tenant, uuid: string): Promise<EnvironmentModel | undefined> {
+    return await this.#visible(scope, tenant).where('environments.uuid', uuid).first();
+  }
+
   /** Flagsmith's UniqueTogetherValidator on (name, project). */
   async nameTaken(scope: DataScope, projectId: number, name: string, exceptId?: number): Promise<boolean> {
     const query = scope.knex('environments').where({ project_id: projectId, name });

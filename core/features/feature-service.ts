@@ -99,6 +99,7 @@ export class FeatureService {
   async #create(access: ProjectAccess, input: FeatureInput & { name: string }): Promise<FeatureView> {
     return this.transactor.run(async (uow) => {
       const project = await this.#project(uow, access.projectId);
+      await this.#checkFeatureLimit(uow, project);
       await this.#validateName(uow, project, input.name);
       await this.#validateTags(uow, access.projectId, input.tags);
       const options = input.multivariate_options ?? [];
@@ -444,15 +445,29 @@ export class FeatureService {
     }));
   }
 
+  /** Flagsmith's validate_project_features_limit: the project's `max_features_allowed`, archived ones included. */
+  async #checkFeatureLimit(uow: UnitOfWork, project: { id: number; max_features_allowed: number }) {
+    const [row] = (await uow.knex('features').where('project_id', project.id).count({ count: '*' })) as {
+      count: string | number;
+    }[];
+    if (Number(row?.count ?? 0) >= project.max_features_allowed) {
+      throw ValidationError.bareField(
+        'project',
+        'The Project has reached the maximum allowed features limit.',
+      );
+    }
+  }
+
   async #project(scope: DataScope, projectId: number) {
     return (await scope
       .knex('projects')
       .where('id', projectId)
-      .first('id', 'name', 'prevent_flag_defaults', 'feature_name_regex')) as {
+      .first('id', 'name', 'prevent_flag_defaults', 'feature_name_regex', 'max_features_allowed')) as {
       id: number;
       name: string;
       prevent_flag_defaults: boolean;
       feature_name_regex: string | null;
+      max_features_allowed: number;
     };
   }
 

@@ -11,9 +11,9 @@ type Fixture = Tenancy & {
   spareGroup(): Promise<{ id: number }>;
   spareMember(): Promise<{ id: number }>;
   /** A project of home (made by its admin) with one environment, and one of away's (by the foreigner). */
-  homeProject: { id: number };
-  awayProject: { id: number };
-  homeEnvironment: { id: number; api_key: string; name: string };
+  homeProject: { id: number; uuid: string };
+  awayProject: { id: number; uuid: string };
+  homeEnvironment: { id: number; uuid: string; api_key: string; name: string };
   awayEnvironment: { id: number; api_key: string; name: string };
   spareEnvironment(): Promise<{ api_key: string }>;
   spareServerKey(): Promise<{ id: number }>;
@@ -384,6 +384,70 @@ const accessMatrix: Row[] = [
     expect: { ...members(204), user: 404, userKey: 404 },
   },
   {
+    name: 'organisation by uuid',
+    method: 'get',
+    path: (f) => `/api/v1/organisations/get-by-uuid/${f.home.uuid}/`,
+    expect: members(200),
+  },
+  {
+    name: "an organisation's projects",
+    method: 'get',
+    path: (f) => `/api/v1/organisations/${f.home.id}/projects/`,
+    expect: members(200),
+  },
+  {
+    name: "a member's detailed organisation permissions",
+    method: 'get',
+    // The home user's own: they read it themselves; others need to be admins.
+    path: (f) => `/api/v1/organisations/${f.home.id}/user-detailed-permissions/${f.user.id}/`,
+    expect: { ...admins(200), user: 200 },
+  },
+  {
+    name: 'subscription metadata',
+    method: 'get',
+    path: (f) => `/api/v1/organisations/${f.home.id}/get-subscription-metadata/`,
+    expect: admins(200),
+  },
+  {
+    name: 'usage data',
+    method: 'get',
+    path: (f) => `/api/v1/organisations/${f.home.id}/usage-data/`,
+    expect: admins(200),
+  },
+  {
+    name: 'usage data total count',
+    method: 'get',
+    path: (f) => `/api/v1/organisations/${f.home.id}/usage-data/total-count/`,
+    expect: admins(200),
+  },
+  {
+    name: 'test an organisation webhook',
+    method: 'post',
+    path: () => '/api/v1/webhooks/test/',
+    // Loopback is refused here (no WEBHOOK_ALLOW_PRIVATE_TARGETS): a 400 on webhook_url shows the caller got
+    // past the permission, and nothing is sent anywhere.
+    body: (f) => ({ webhook_url: 'http://127.0.0.1:9/hook', scope: { type: 'organisation', id: f.home.id } }),
+    expect: admins(400),
+  },
+  {
+    name: 'project by uuid',
+    method: 'get',
+    path: (f) => `/api/v1/projects/get-by-uuid/${f.homeProject.uuid}/`,
+    expect: { ...members(200), user: 404, userKey: 404 },
+  },
+  {
+    name: "a project's environments",
+    method: 'get',
+    path: (f) => `/api/v1/projects/${f.homeProject.id}/environments/`,
+    expect: { ...members(200), user: 404, userKey: 404 },
+  },
+  {
+    name: "a member's detailed project permissions",
+    method: 'get',
+    path: (f) => `/api/v1/projects/${f.homeProject.id}/user-detailed-permissions/${f.user.id}/`,
+    expect: { ...members(200), user: 404, userKey: 404 },
+  },
+  {
     name: 'join by an unknown invite',
     method: 'post',
     path: () => '/api/v1/users/join/unknown-hash/',
@@ -513,6 +577,28 @@ const environmentMatrix: Row[] = [
     path: (f) => environmentPath(f, 'user-group-permissions/'),
     body: async (f) => ({ group: (await f.spareGroup()).id, permissions: ['VIEW_IDENTITIES'] }),
     expect: environmentAdmins(201),
+  },
+  {
+    name: 'environment by uuid',
+    method: 'get',
+    path: (f) => `/api/v1/environments/get-by-uuid/${f.homeEnvironment.uuid}/`,
+    expect: environmentAdmins(200),
+  },
+  {
+    name: "a member's detailed environment permissions",
+    method: 'get',
+    path: (f) => environmentPath(f, `user-detailed-permissions/${f.user.id}/`),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'test an environment webhook',
+    method: 'post',
+    path: () => '/api/v1/webhooks/test/',
+    body: (f) => ({
+      webhook_url: 'http://127.0.0.1:9/hook',
+      scope: { type: 'environment', id: f.homeEnvironment.api_key },
+    }),
+    expect: environmentAdmins(400),
   },
   {
     name: 'list identities',
@@ -847,14 +933,14 @@ describe('access matrix: every organisation and environment endpoint × every ki
           .post('/api/v1/projects/')
           .set(headers)
           .send({ name: unique('matrix project'), organisation })
-      ).body as { id: number };
+      ).body as { id: number; uuid: string };
     const environment = async (headers: Record<string, string>, projectId: number) =>
       (
         await request(t.app)
           .post('/api/v1/environments/')
           .set(headers)
           .send({ name: unique('matrix env'), project: projectId })
-      ).body as { id: number; api_key: string; name: string };
+      ).body as { id: number; uuid: string; api_key: string; name: string };
     const homeProject = await project(asAdmin, tenancy.home.id);
     const awayProject = await project(asForeigner, tenancy.away.id);
     const homeEnvironment = await environment(asAdmin, homeProject.id);
@@ -1024,6 +1110,11 @@ describe('access matrix: every organisation and environment endpoint × every ki
       `/api/v1/organisations/${id}/user-permissions/`,
       `/api/v1/organisations/${id}/user-group-permissions/`,
       `/api/v1/organisations/${id}/webhooks/`,
+      `/api/v1/organisations/${id}/projects/`,
+      `/api/v1/organisations/${id}/usage-data/`,
+      `/api/v1/organisations/${id}/get-subscription-metadata/`,
+      `/api/v1/organisations/${id}/usage-data/total-count/`,
+      `/api/v1/organisations/${id}/user-detailed-permissions/${f.admin.id}/`,
     ];
     for (const [foreign, unknown, malformed, huge] of paths(f.away.id).map((path, index) => [
       path,
@@ -1056,6 +1147,7 @@ describe('access matrix: every organisation and environment endpoint × every ki
         'user-group-permissions/',
         'identities/',
         'trait-keys/',
+        `user-detailed-permissions/${f.admin.id}/`,
       ].map((rest) => `/api/v1/environments/${key}/${rest}`);
     const keys = [f.awayEnvironment.api_key, 'NoSuchEnvironmentKey00', 'x'.repeat(101), '%20'];
     for (const [index, foreign] of paths(keys[0] as string).entries()) {

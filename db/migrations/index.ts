@@ -8,6 +8,7 @@ import * as features from './20261203000000_features.js';
 import * as segments from './20261203000100_segments.js';
 import * as identities from './20261204000100_identities.js';
 import * as sdkAnalytics from './20261204000200_sdk_analytics.js';
+import * as projectLimits from './20261204000300_project_limits.js';
 
 /**
  * The core's migrations, keyed by their timestamp-prefixed file name. Add new ones here; plugins pass
@@ -23,4 +24,5 @@ export const coreMigrations: Readonly<Record<string, Knex.Migration>> = {
   '20261203000100_segments': segments,
   '20261204000100_identities': identities,
   '20261204000200_sdk_analytics': sdkAnalytics,
+  '20261204000300_project_limits': projectLimits,
 };
