@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './logging/logger.js';
 import { createOrganisationsSlice } from './organisations/organisations-slice.js';
 import { createProjectsSlice } from './projects/projects-slice.js';
 import { RouteTable } from './route-table.js';
+import { createSegmentOverridesSlice } from './segment-overrides/segment-overrides-slice.js';
 import { createSegmentsSlice } from './segments/segments-slice.js';
 import { createUsersSlice } from './users/users-slice.js';
 import type { WebhookDeliveryOptions } from './webhooks/webhook-worker.js';
@@ -84,7 +85,13 @@ export async function composeContext(settings: Settings, options: ComposeOptions
     environmentPolicy,
     delivery: options.webhookDelivery,
   });
-  createFeaturesSlice(kernel, { auditLog, projectPolicy, environmentPolicy, webhookOutbox });
+  const { featureStore } = createFeaturesSlice(kernel, {
+    auditLog,
+    projectPolicy,
+    environmentPolicy,
+    webhookOutbox,
+  });
+  createSegmentOverridesSlice(kernel, { auditLog, environmentPolicy, featureStore, webhookOutbox });
   const context: AppContext = { ...kernel, users, instance };
   stopHooks.set(context, stopWebhooks);
   return context;

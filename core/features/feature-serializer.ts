@@ -39,7 +39,7 @@ export function stateToWire(state: FeatureStateView) {
     feature: state.feature_id,
     environment: state.environment_id,
     identity: state.identity_id,
-    feature_segment: null,
+    feature_segment: state.feature_segment_id,
     change_request: null,
     environment_feature_version: null,
   };

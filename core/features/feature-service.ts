@@ -416,6 +416,7 @@ export class FeatureService {
     const options = await this.store.optionsOf(scope, ids);
     let states: Map<number, FeatureStateView> | undefined;
     let identityOverrides = new Map<number, number>();
+    let segmentOverrides = new Map<number, number>();
     if (environmentId !== undefined) {
       const environment = await scope
         .knex('environments')
@@ -426,6 +427,7 @@ export class FeatureService {
         for (const state of await this.store.defaultStates(scope, environmentId, ids))
           states.set(state.feature_id, state);
         identityOverrides = await this.store.identityOverrideCounts(scope, environmentId, ids);
+        segmentOverrides = await this.store.segmentOverrideCounts(scope, environmentId, ids);
       }
     }
     return features.map((feature) => ({
@@ -437,7 +439,7 @@ export class FeatureService {
             environment: {
               state: states.get(feature.id),
               identityOverrides: identityOverrides.get(feature.id) ?? 0,
-              segmentOverrides: 0,
+              segmentOverrides: segmentOverrides.get(feature.id) ?? 0,
             },
           }
         : {}),

@@ -49,6 +49,7 @@ const stateColumns = [
   'feature_id',
   'environment_id',
   'identity_id',
+  'feature_segment_id',
   'enabled',
   'live_from',
   'version',
@@ -251,6 +252,7 @@ export class FeatureStore {
       .knex('feature_states')
       .where('feature_id', featureId)
       .whereNull('identity_id')
+      .whereNull('feature_segment_id')
       .orderBy('id')
       .select(stateColumns)) as FeatureStateRow[];
   }
@@ -264,6 +266,7 @@ export class FeatureStore {
       .knex('feature_states')
       .where('environment_id', environmentId)
       .whereNull('identity_id')
+      .whereNull('feature_segment_id')
       .orderBy('id')
       .select(stateColumns);
     if (featureIds) query.whereIn('feature_id', [...featureIds]);
@@ -373,6 +376,27 @@ export class FeatureStore {
       .knex('feature_states')
       .where('environment_id', environmentId)
       .whereNotNull('identity_id')
+      .whereIn('feature_id', [...featureIds])
+      .groupBy('feature_id')
+      .select('feature_id', scope.knex.raw('count(*) as count'))) as {
+      feature_id: number;
+      count: string | number;
+    }[];
+    for (const row of rows) counts.set(row.feature_id, Number(row.count));
+    return counts;
+  }
+
+  /** Per feature, in one environment: how many segment overrides it has (`num_segment_overrides`). */
+  async segmentOverrideCounts(
+    scope: DataScope,
+    environmentId: number,
+    featureIds: readonly number[],
+  ): Promise<Map<number, number>> {
+    const counts = new Map<number, number>();
+    if (featureIds.length === 0) return counts;
+    const rows = (await scope
+      .knex('feature_segments')
+      .where('environment_id', environmentId)
       .whereIn('feature_id', [...featureIds])
       .groupBy('feature_id')
       .select('feature_id', scope.knex.raw('count(*) as count'))) as {

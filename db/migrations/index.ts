@@ -6,6 +6,7 @@ import * as auditAndWebhooks from './20261201100000_audit_and_webhooks.js';
 import * as environments from './20261202000000_environments.js';
 import * as features from './20261203000000_features.js';
 import * as segments from './20261203000100_segments.js';
+import * as segmentOverrides from './20261204000000_segment_overrides.js';
 
 /**
  * The core's migrations, keyed by their timestamp-prefixed file name. Add new ones here; plugins pass
@@ -19,4 +20,5 @@ export const coreMigrations: Readonly<Record<string, Knex.Migration>> = {
   '20261202000000_environments': environments,
   '20261203000000_features': features,
   '20261203000100_segments': segments,
+  '20261204000000_segment_overrides': segmentOverrides,
 };
