@@ -315,12 +315,27 @@ export class FeatureService {
 
   // ---- feature states
 
-  async listStates(access: EnvironmentAccess, featureId?: number): Promise<FeatureStateView[]> {
+  /** With `withSegmentOverrides`, also the segment overrides' states (`/features/featurestates/`, as Flagsmith). */
+  async listStates(
+    access: EnvironmentAccess,
+    featureId?: number,
+    withSegmentOverrides = false,
+  ): Promise<FeatureStateView[]> {
     return this.store.defaultStates(
       this.transactor.reads,
       access.environmentId,
       featureId === undefined ? undefined : [featureId],
+      withSegmentOverrides,
     );
+  }
+
+  /** Whether a state carries a segment override (changing one asks MANAGE_SEGMENT_OVERRIDES, as Flagsmith). */
+  async isSegmentOverrideState(stateId: number): Promise<boolean> {
+    const row = (await this.transactor.reads
+      .knex('feature_states')
+      .where('id', stateId)
+      .first('feature_segment_id')) as { feature_segment_id: number | null } | undefined;
+    return row !== undefined && row.feature_segment_id !== null;
   }
 
   async viewState(access: EnvironmentAccess, stateId: number): Promise<FeatureStateView> {

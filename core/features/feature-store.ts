@@ -261,14 +261,15 @@ export class FeatureStore {
     scope: DataScope,
     environmentId: number,
     featureIds?: readonly number[],
+    withSegmentOverrides = false,
   ): Promise<FeatureStateView[]> {
     const query = scope
       .knex('feature_states')
       .where('environment_id', environmentId)
       .whereNull('identity_id')
-      .whereNull('feature_segment_id')
       .orderBy('id')
       .select(stateColumns);
+    if (!withSegmentOverrides) query.whereNull('feature_segment_id');
     if (featureIds) query.whereIn('feature_id', [...featureIds]);
     return await this.#views(scope, (await query) as FeatureStateRow[]);
   }

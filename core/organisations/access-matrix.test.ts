@@ -29,6 +29,8 @@ type Fixture = Tenancy & {
   spareFeature(): Promise<{ id: number }>;
   spareOption(): Promise<{ id: number }>;
   spareTag(): Promise<{ id: number }>;
+  /** A fresh segment override (`feature_segments`) of a fresh feature in the home environment. */
+  spareFeatureSegment(): Promise<{ id: number }>;
 };
 
 /**
@@ -686,6 +688,65 @@ const featureMatrix: Row[] = [
   },
 ];
 
+// Segment overrides: an environment's VIEW_ENVIRONMENT lists them, MANAGE_SEGMENT_OVERRIDES changes them.
+const featureSegmentsPath = (rest = '') => `/api/v1/features/feature-segments/${rest}`;
+const segmentOverrideMatrix: Row[] = [
+  {
+    name: 'list segment overrides',
+    method: 'get',
+    path: (f) => featureSegmentsPath(`?environment=${f.homeEnvironment.id}&feature=${f.homeFeature.id}`),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'create a segment override',
+    method: 'post',
+    path: () => featureSegmentsPath(),
+    body: async (f) => ({
+      feature: (await f.spareFeature()).id,
+      segment: (await f.spareSegment()).id,
+      environment: f.homeEnvironment.id,
+    }),
+    expect: environmentAdmins(201),
+  },
+  {
+    name: 'retrieve a segment override',
+    method: 'get',
+    path: async (f) => featureSegmentsPath(`${(await f.spareFeatureSegment()).id}/`),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'update a segment override',
+    method: 'patch',
+    path: async (f) => featureSegmentsPath(`${(await f.spareFeatureSegment()).id}/`),
+    body: () => ({}),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'delete a segment override',
+    method: 'delete',
+    path: async (f) => featureSegmentsPath(`${(await f.spareFeatureSegment()).id}/`),
+    expect: environmentAdmins(204),
+  },
+  {
+    // Overrides the caller cannot see are "not found" in the body, as Flagsmith words it: a 400.
+    name: 'update segment override priorities',
+    method: 'post',
+    path: () => featureSegmentsPath('update-priorities/'),
+    body: async (f) => [{ id: (await f.spareFeatureSegment()).id, priority: 0 }],
+    expect: { ...environmentAdmins(200), user: 400, userKey: 400, foreigner: 400 },
+  },
+  {
+    name: 'create a segment override with its state',
+    method: 'post',
+    path: async (f) => environmentPath(f, `features/${(await f.spareFeature()).id}/create-segment-override/`),
+    body: async (f) => ({
+      feature_state_value: 'on',
+      feature_segment: { segment: (await f.spareSegment()).id },
+    }),
+    expect: environmentAdmins(201),
+  },
+];
+
 describe('access matrix: every organisation and environment endpoint × every kind of caller', () => {
   let t: TestApp;
   let f: Fixture;
@@ -765,6 +826,18 @@ describe('access matrix: every organisation and environment endpoint × every ki
           .send({ label: unique('spare tag') });
         return { id: created.body.id as number };
       },
+      async spareFeatureSegment() {
+        const spare = await feature('matrix_overridden');
+        const segment = await request(t.app)
+          .post(`/api/v1/projects/${homeProject.id}/segments/`)
+          .set(asAdmin)
+          .send({ name: unique('override segment'), rules: [{ type: 'ALL', conditions: [] }] });
+        const created = await request(t.app)
+          .post('/api/v1/features/feature-segments/')
+          .set(asAdmin)
+          .send({ feature: spare.id, segment: segment.body.id, environment: homeEnvironment.id });
+        return { id: created.body.id as number };
+      },
       async spareWebhook() {
         const created = await request(t.app)
           .post(`/api/v1/organisations/${tenancy.home.id}/webhooks/`)
@@ -810,7 +883,7 @@ describe('access matrix: every organisation and environment endpoint × every ki
   });
   after(() => t.close());
 
-  for (const row of [...accessMatrix, ...environmentMatrix, ...featureMatrix]) {
+  for (const row of [...accessMatrix, ...environmentMatrix, ...featureMatrix, ...segmentOverrideMatrix]) {
     for (const caller of callers) {
       it(`${row.name}: ${caller} → ${row.expect[caller]}`, async () => {
         const path = await row.path(f, caller);
