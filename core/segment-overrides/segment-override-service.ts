@@ -5,9 +5,9 @@ import { bumpEnvironmentRevisions } from '../environments/environment-revision.j
 import { domainErrors, ValidationError } from '../errors/domain-error.js';
 import type { FeatureRow, FeatureStateView } from '../features/feature-models.js';
 import type { FeatureStore } from '../features/feature-store.js';
-import { type FeatureStateValueRow, rowToValue } from '../features/feature-value.js';
-import type { Tenant } from '../organisations/tenant.js';
+import type { FeatureStateValueRow } from '../features/feature-value.js';
 import type { FlagStateWebhookData, WebhookOutbox } from '../webhooks/webhook-outbox.js';
+import { actorName, flagWebhookData } from './flag-webhook-data.js';
 import type { FeatureSegmentRow, SegmentOverrideStore } from './segment-override-store.js';
 
 export interface OverrideStateInput {
@@ -115,7 +115,7 @@ export class SegmentOverrideService {
       );
       await this.outbox.flagChanged(uow, access.environmentId, 'FLAG_UPDATED', {
         new_state: await this.#webhookState(uow, feature, row, state),
-        changed_by: await this.#actorName(uow, access.organisation.tenant),
+        changed_by: await actorName(uow, access.organisation.tenant),
         timestamp: new Date().toISOString(),
       });
       await bumpEnvironmentRevisions(uow, [access.environmentId]);
@@ -173,7 +173,7 @@ export class SegmentOverrideService {
         (n) =>
           `Flag state / Remote config value deleted for feature '${n.feature}' and segment '${n.segment}'`,
       );
-      const changedBy = await this.#actorName(uow, access.organisation.tenant);
+      const changedBy = await actorName(uow, access.organisation.tenant);
       for (const state of previous)
         await this.outbox.flagChanged(uow, access.environmentId, 'FLAG_DELETED', {
           new_state: null,
@@ -296,60 +296,15 @@ export class SegmentOverrideService {
     });
   }
 
-  async #actorName(scope: DataScope, tenant: Tenant): Promise<string> {
-    if (tenant.kind === 'user') {
-      const user = (await scope.knex('users').where('id', tenant.userId).first('email')) as
-        | { email: string }
-        | undefined;
-      return user?.email ?? '';
-    }
-    const key = (await scope.knex('master_api_keys').where('id', tenant.keyId).first('name')) as
-      | { name: string }
-      | undefined;
-    return key?.name ?? '';
-  }
-
   /** Flagsmith's generate_webhook_feature_state_data for a segment override's state. */
-  async #webhookState(
-    scope: DataScope,
-    feature: FeatureRow,
-    override: FeatureSegmentRow,
-    state: FeatureStateView,
-  ): Promise<FlagStateWebhookData> {
-    const row = (await scope
-      .knex('environments as e')
-      .join('projects as p', 'p.id', 'e.project_id')
-      .where('e.id', state.environment_id)
-      .first('e.id', 'e.name', 'p.id as project_id', 'p.name as project_name')) as {
-      id: number;
-      name: string;
-      project_id: number;
-      project_name: string;
-    };
-    return {
-      enabled: state.enabled,
-      environment: { id: row.id, name: row.name },
-      feature: {
-        id: feature.id,
-        name: feature.name,
-        created_date: new Date(feature.created_date).toISOString(),
-        default_enabled: feature.default_enabled,
-        description: feature.description,
-        initial_value: feature.initial_value,
-        project: { id: row.project_id, name: row.project_name },
-        type: feature.type,
+  #webhookState(scope: DataScope, feature: FeatureRow, override: FeatureSegmentRow, state: FeatureStateView) {
+    return flagWebhookData(scope, feature, state, {
+      segment: {
+        id: override.segment_id,
+        name: override.segment_name,
+        description: override.segment_description,
       },
-      feature_segment: {
-        segment: {
-          id: override.segment_id,
-          name: override.segment_name,
-          description: override.segment_description,
-        },
-        priority: override.priority,
-      },
-      feature_state_value: rowToValue(state.value),
-      identity: null,
-      identity_identifier: null,
-    };
+      priority: override.priority,
+    });
   }
 }
