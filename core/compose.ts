@@ -8,6 +8,7 @@ import { createCache } from './cache/cache.js';
 import { Transactor } from './data/unit-of-work.js';
 import { createEnvironmentsSlice } from './environments/environments-slice.js';
 import { EventBus } from './events/event-bus.js';
+import { createFeatureImportExportSlice } from './feature-import-export/feature-import-export-slice.js';
 import { createFeaturesSlice } from './features/features-slice.js';
 import { createHealthSlice } from './health/health-slice.js';
 import { createInstanceSlice } from './instance/instance-slice.js';
@@ -92,6 +93,13 @@ export async function composeContext(settings: Settings, options: ComposeOptions
     webhookOutbox,
   });
   createSegmentOverridesSlice(kernel, { auditLog, environmentPolicy, featureStore, webhookOutbox });
+  createFeatureImportExportSlice(kernel, {
+    auditLog,
+    environmentPolicy,
+    projectPolicy,
+    featureStore,
+    webhookOutbox,
+  });
   const context: AppContext = { ...kernel, users, instance };
   stopHooks.set(context, stopWebhooks);
   return context;

@@ -31,6 +31,8 @@ type Fixture = Tenancy & {
   spareTag(): Promise<{ id: number }>;
   /** A fresh segment override (`feature_segments`) of a fresh feature in the home environment. */
   spareFeatureSegment(): Promise<{ id: number }>;
+  /** A finished feature export of the home environment. */
+  spareFeatureExport(): Promise<{ id: number }>;
 };
 
 /**
@@ -745,6 +747,39 @@ const segmentOverrideMatrix: Row[] = [
     }),
     expect: environmentAdmins(201),
   },
+  {
+    name: 'create a feature export',
+    method: 'post',
+    path: () => '/api/v1/features/create-feature-export/',
+    body: (f) => ({ environment_id: f.homeEnvironment.id, tag_ids: [] }),
+    expect: environmentAdmins(201),
+  },
+  {
+    name: 'download a feature export',
+    method: 'get',
+    path: async (f) => `/api/v1/features/download-feature-export/${(await f.spareFeatureExport()).id}/`,
+    expect: environmentAdmins(200),
+  },
+  {
+    name: "list a project's feature exports",
+    method: 'get',
+    path: (f) => `/api/v1/projects/${f.homeProject.id}/feature-exports/`,
+    expect: projectAdmins(200),
+  },
+  {
+    name: "list a project's feature imports",
+    method: 'get',
+    path: (f) => `/api/v1/projects/${f.homeProject.id}/feature-imports/`,
+    expect: projectAdmins(200),
+  },
+  {
+    // A 400 for everyone who gets past the policy: the matrix sends JSON, and an import takes a file.
+    name: 'import features (the organisation admin, as Flagsmith: an import can be destructive)',
+    method: 'post',
+    path: (f) => `/api/v1/features/feature-import/${f.homeEnvironment.id}`,
+    body: () => ({ strategy: 'SKIP' }),
+    expect: environmentAdmins(400),
+  },
 ];
 
 describe('access matrix: every organisation and environment endpoint × every kind of caller', () => {
@@ -836,6 +871,13 @@ describe('access matrix: every organisation and environment endpoint × every ki
           .post('/api/v1/features/feature-segments/')
           .set(asAdmin)
           .send({ feature: spare.id, segment: segment.body.id, environment: homeEnvironment.id });
+        return { id: created.body.id as number };
+      },
+      async spareFeatureExport() {
+        const created = await request(t.app)
+          .post('/api/v1/features/create-feature-export/')
+          .set(asAdmin)
+          .send({ environment_id: homeEnvironment.id, tag_ids: [] });
         return { id: created.body.id as number };
       },
       async spareWebhook() {

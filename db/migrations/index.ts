@@ -7,6 +7,7 @@ import * as environments from './20261202000000_environments.js';
 import * as features from './20261203000000_features.js';
 import * as segments from './20261203000100_segments.js';
 import * as segmentOverrides from './20261204000000_segment_overrides.js';
+import * as featureImportExport from './20261204000001_feature_import_export.js';
 
 /**
  * The core's migrations, keyed by their timestamp-prefixed file name. Add new ones here; plugins pass
@@ -21,4 +22,5 @@ export const coreMigrations: Readonly<Record<string, Knex.Migration>> = {
   '20261203000000_features': features,
   '20261203000100_segments': segments,
   '20261204000000_segment_overrides': segmentOverrides,
+  '20261204000001_feature_import_export': featureImportExport,
 };
