@@ -275,3 +275,73 @@ export async function removeOverridesOfSegment(uow: UnitOfWork, segmentId: numbe
   }
   return [...environments];
 }
+
+/**
+ * Flagsmith's clone_environment_feature_states copies every live state but identity overrides: each segment
+ * override of the source comes to the clone at the same priority, its live state with its value and
+ * allocations, live from now. A constant number of queries.
+ */
+export async function cloneSegmentOverrides(
+  uow: UnitOfWork,
+  sourceId: number,
+  cloneId: number,
+): Promise<void> {
+  const { knex } = uow;
+  const overrides = (await knex('feature_segments')
+    .where('environment_id', sourceId)
+    .orderBy('id')
+    .select('id', 'feature_id', 'segment_id', 'priority')) as {
+    id: number;
+    feature_id: number;
+    segment_id: number;
+    priority: number;
+  }[];
+  if (overrides.length === 0) return;
+  const copies = (await knex('feature_segments')
+    .insert(overrides.map(({ id: _id, ...override }) => ({ ...override, environment_id: cloneId })))
+    .returning(['id', 'segment_id', 'feature_id'])) as {
+    id: number;
+    segment_id: number;
+    feature_id: number;
+  }[];
+  const copyOf = new Map(
+    overrides.map((override, index) => [override.id, (copies[index] as { id: number }).id]),
+  );
+  const live = (await new SegmentOverrideStore().liveOverrideStates(
+    uow,
+    sourceId,
+    new Date(),
+  )) as LiveOverrideState[];
+  const sourceOverrideOf = new Map(
+    overrides.map((override) => [`${override.feature_id}:${override.segment_id}`, override.id]),
+  );
+  const states = live.flatMap((state) => {
+    const overrideId = sourceOverrideOf.get(`${state.feature_id}:${state.segment_id}`);
+    const copyId = overrideId === undefined ? undefined : copyOf.get(overrideId);
+    return copyId === undefined ? [] : [{ state, copyId }];
+  });
+  if (states.length === 0) return;
+  const inserted = (await knex('feature_states')
+    .insert(
+      states.map(({ state, copyId }) => ({
+        feature_id: state.feature_id,
+        environment_id: cloneId,
+        feature_segment_id: copyId,
+        enabled: state.enabled,
+        version: 1,
+      })),
+    )
+    .returning('id')) as { id: number }[];
+  const values = states.flatMap(({ state }, index) =>
+    state.value ? [{ ...state.value, feature_state_id: (inserted[index] as { id: number }).id }] : [],
+  );
+  if (values.length > 0) await knex('feature_state_values').insert(values);
+  const allocations = states.flatMap(({ state }, index) =>
+    state.multivariate.map((allocation) => ({
+      feature_state_id: (inserted[index] as { id: number }).id,
+      multivariate_feature_option_id: allocation.multivariate_feature_option_id,
+      percentage_allocation: allocation.percentage_allocation,
+    })),
+  );
+  if (allocations.length > 0) await knex('multivariate_feature_state_values').insert(allocations);
+}

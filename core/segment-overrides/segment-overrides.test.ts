@@ -358,6 +358,36 @@ describe('segment overrides', () => {
     assert.equal(flagOf('both', { beta: true, staff: true })?.value, 42);
   });
 
+  it('copies the overrides, their priorities and values to a clone of the environment', async () => {
+    const feature = await createFeature({ initial_value: 'plain' });
+    const first = await createSegment();
+    const second = await createSegment();
+    await createOverride(feature.id, first.id, { feature_state_value: 'first' });
+    await createOverride(feature.id, second.id, { feature_state_value: { type: 'int', integer_value: 2 } });
+    const cloned = await api()
+      .post(`/api/v1/environments/${environment.api_key}/clone/`)
+      .set(as(f.admin))
+      .send({ name: `clone ${sequence++}` });
+    assert.equal(cloned.status, 200, cloned.text);
+    const copied = await listOverrides(feature.id, cloned.body.id);
+    assert.deepEqual(
+      copied.results.map((row) => [row.segment, row.priority]),
+      [
+        [first.id, 0],
+        [second.id, 1],
+      ],
+    );
+    const original = await listOverrides(feature.id);
+    assert.ok(copied.results.every((row) => !original.results.some((source) => source.id === row.id)));
+    const built = await buildEnvironmentDocument({ knex: t.ctx.database.knex }, cloned.body.id);
+    const valueFor = (segmentId: number) =>
+      built?.document.project.segments
+        .find((segment) => segment.id === segmentId)
+        ?.feature_states.find((state) => state.feature.id === feature.id)?.feature_state_value;
+    assert.equal(valueFor(first.id), 'first');
+    assert.equal(valueFor(second.id), 2);
+  });
+
   it('removes the overrides of a deleted segment and of a deleted feature', async () => {
     const feature = await createFeature();
     const gone = await createSegment();
