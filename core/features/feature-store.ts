@@ -24,6 +24,9 @@ export interface FeatureListQuery {
   readonly search?: string | undefined;
   readonly isArchived?: boolean | undefined;
   readonly tagIds?: readonly number[] | undefined;
+  /** Features owned by any of these people or any of these groups (Flagsmith's `owners`, `group_owners`). */
+  readonly ownerIds?: readonly number[] | undefined;
+  readonly groupOwnerIds?: readonly number[] | undefined;
   readonly tagStrategy: 'INTERSECTION' | 'UNION';
   readonly sortField: 'name' | 'created_date';
   readonly sortDirection: 'ASC' | 'DESC';
@@ -84,6 +87,26 @@ export class FeatureStore {
             .havingRaw('count(distinct tag_id) = ?', [new Set(tagIds).size]),
         );
       }
+    }
+    const owners = query.ownerIds ?? [];
+    const groupOwners = query.groupOwnerIds ?? [];
+    if (owners.length > 0 || groupOwners.length > 0) {
+      base.where((where) => {
+        if (owners.length > 0)
+          where.orWhereIn(
+            'id',
+            knex('feature_owners')
+              .select('feature_id')
+              .whereIn('user_id', [...owners]),
+          );
+        if (groupOwners.length > 0)
+          where.orWhereIn(
+            'id',
+            knex('feature_group_owners')
+              .select('feature_id')
+              .whereIn('group_id', [...groupOwners]),
+          );
+      });
     }
     const [counted] = (await base.clone().count({ count: '*' })) as { count: string | number }[];
     const rows = (await base

@@ -8,6 +8,7 @@ import * as features from './20261203000000_features.js';
 import * as segments from './20261203000100_segments.js';
 import * as segmentOverrides from './20261204000000_segment_overrides.js';
 import * as featureImportExport from './20261204000001_feature_import_export.js';
+import * as featureOwners from './20261204000002_feature_owners.js';
 
 /**
  * The core's migrations, keyed by their timestamp-prefixed file name. Add new ones here; plugins pass
@@ -23,4 +24,5 @@ export const coreMigrations: Readonly<Record<string, Knex.Migration>> = {
   '20261203000100_segments': segments,
   '20261204000000_segment_overrides': segmentOverrides,
   '20261204000001_feature_import_export': featureImportExport,
+  '20261204000002_feature_owners': featureOwners,
 };
