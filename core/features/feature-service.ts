@@ -504,6 +504,7 @@ export class FeatureService {
         if (overHundred(total)) throw ValidationError.field(allocationField, overAllocated);
       }
       const previous = await this.#webhookState(uow, feature, before);
+      const segment = previous.feature_segment as { segment: { name: string } } | null;
       const statePatch: { enabled?: boolean; live_from?: Date | null } = {};
       if (patch.enabled !== undefined) statePatch.enabled = patch.enabled;
       if (patch.live_from !== undefined) statePatch.live_from = patch.live_from;
@@ -518,7 +519,10 @@ export class FeatureService {
         relatedObjectType: 'FEATURE_STATE',
         relatedObjectId: stateId,
         relatedObjectUuid: after.uuid,
-        log: `Flag state / Remote Config value updated for feature: ${feature.name}`,
+        // A segment override's state is worded as Flagsmith's SEGMENT_FEATURE_STATE_UPDATED_MESSAGE.
+        log: segment
+          ? `Flag state / Remote config value updated for feature '${feature.name}' and segment '${segment.segment.name}'`
+          : `Flag state / Remote Config value updated for feature: ${feature.name}`,
       });
       await this.outbox.flagChanged(uow, access.environmentId, 'FLAG_UPDATED', {
         new_state: await this.#webhookState(uow, feature, after),
@@ -667,6 +671,20 @@ export class FeatureService {
     return key?.name ?? '';
   }
 
+  /** A segment override as the webhooks describe it: `{segment: {id, name, description}, priority}`. */
+  async #featureSegment(scope: DataScope, featureSegmentId: number) {
+    const row = (await scope
+      .knex('feature_segments as fs')
+      .join('segments as s', 's.id', 'fs.segment_id')
+      .where('fs.id', featureSegmentId)
+      .first('s.id', 's.name', 's.description', 'fs.priority')) as
+      | { id: number; name: string; description: string | null; priority: number }
+      | undefined;
+    return row
+      ? { segment: { id: row.id, name: row.name, description: row.description }, priority: row.priority }
+      : null;
+  }
+
   async #webhookState(
     scope: DataScope,
     feature: FeatureRow,
@@ -695,7 +713,10 @@ export class FeatureService {
         project: { id: row.project_id, name: row.project_name },
         type: feature.type,
       },
-      feature_segment: null,
+      feature_segment:
+        state.feature_segment_id === null
+          ? null
+          : await this.#featureSegment(scope, state.feature_segment_id),
       feature_state_value: rowToValue(state.value),
       identity: state.identity_id,
       identity_identifier: null,

@@ -196,7 +196,11 @@ describe('segment overrides', () => {
 
     const audit = (await t.ctx.database
       .knex('audit_logs')
-      .where({ related_object_type: 'FEATURE', related_object_id: feature.id })
+      .where((where) =>
+        where
+          .where({ related_object_type: 'FEATURE', related_object_id: feature.id })
+          .orWhere({ related_object_type: 'FEATURE_STATE', related_object_id: override.id }),
+      )
       .orderBy('id')
       .select('log', 'environment_id')) as { log: string; environment_id: number }[];
     assert.ok(
@@ -215,6 +219,19 @@ describe('segment overrides', () => {
       priority: 0,
     });
     assert.equal(delivered.data.new_state.feature_state_value, 'override');
+    // The dashboard's PUT on the override's state: the webhook and the audit name the segment too.
+    const changed = JSON.parse((await receiver.next('/overrides')).body);
+    assert.equal(changed.data.new_state.feature_state_value, 7);
+    assert.equal(changed.data.previous_state.feature_state_value, 'override');
+    assert.equal(changed.data.new_state.feature_segment.segment.id, segment.id);
+    assert.ok(
+      audit.some(
+        (entry) =>
+          entry.log ===
+          `Flag state / Remote config value updated for feature '${feature.name}' and segment '${segment.name}'`,
+      ),
+      JSON.stringify(audit),
+    );
     await api()
       .delete(`/api/v1/environments/${environment.api_key}/webhooks/${hook.id}/`)
       .set(as(f.admin))
