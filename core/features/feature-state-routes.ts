@@ -119,21 +119,31 @@ export function featureStateRoutes(deps: { features: FeatureService; policy: Env
       },
     },
   });
+  // Flagsmith's EnvironmentFeatureStateViewSet addresses environment defaults only: a segment override's
+  // state is not found here (it is changed at /features/featurestates/{id}/, with MANAGE_SEGMENT_OVERRIDES).
+  const defaultsOnly =
+    (handle: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response) => {
+      if (await features.isSegmentOverrideState(existingPathId(req.params.stateId)))
+        throw domainErrors.notFound();
+      await handle(req, res);
+    };
   route(environments, '/:apiKey/featurestates/:stateId/', {
     get: {
       permission: policy.permission(environmentRules.view),
-      handle: async (req, res) =>
-        void res.json(
-          stateToWire(await features.viewState(policy.accessOf(req), existingPathId(req.params.stateId))),
-        ),
+      handle: defaultsOnly(
+        async (req, res) =>
+          void res.json(
+            stateToWire(await features.viewState(policy.accessOf(req), existingPathId(req.params.stateId))),
+          ),
+      ),
     },
     put: {
       permission: policy.permission(environmentRules.granted('UPDATE_FEATURE_STATE')),
-      handle: update((req) => policy.accessOf(req)),
+      handle: defaultsOnly(update((req) => policy.accessOf(req))),
     },
     patch: {
       permission: policy.permission(environmentRules.granted('UPDATE_FEATURE_STATE')),
-      handle: update((req) => policy.accessOf(req)),
+      handle: defaultsOnly(update((req) => policy.accessOf(req))),
     },
   });
 

@@ -621,6 +621,10 @@ describe('segment overrides', () => {
     assert.equal(state.status, 403, state.text);
     const overrideState = await createOverride(feature.id, (await createSegment()).id);
     const statePath = `/api/v1/features/featurestates/${overrideState.id}/`;
+    // Not through the environment's featurestates, which hold its defaults only (and ask less).
+    const asDefault = `/api/v1/environments/${environment.api_key}/featurestates/${overrideState.id}/`;
+    assert.equal((await api().patch(asDefault).set(as(reader)).send({ enabled: false })).status, 404);
+    assert.equal((await api().get(asDefault).set(as(manager))).status, 404);
     assert.equal((await api().patch(statePath).set(as(reader)).send({ enabled: false })).status, 403);
     assert.equal((await api().patch(statePath).set(as(manager)).send({ enabled: false })).status, 200);
     assert.equal((await api().delete(detail).set(as(reader))).status, 403);
