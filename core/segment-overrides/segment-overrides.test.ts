@@ -346,9 +346,24 @@ describe('segment overrides', () => {
       feature_state_value: { type: 'int', integer_value: 42 },
       feature_segment: { segment: staff.id, priority: 0 },
     });
+    // A segment specific to this feature is in the document once it overrides the feature here.
+    const specific = await createSegment({ name: 'specific', feature: feature.id });
+    const specificFeatureSegments = await api()
+      .get(`/api/v1/features/feature-segments/?environment=${environment.id}&feature=${feature.id}`)
+      .set(as(f.admin));
+    assert.equal(specificFeatureSegments.body.count, 2);
+    const withoutSpecific = await buildEnvironmentDocument({ knex: t.ctx.database.knex }, environment.id);
+    assert.ok(!withoutSpecific?.document.project.segments.some((segment) => segment.id === specific.id));
+    await createOverride(feature.id, specific.id, { feature_state_value: 'specific' });
+    const listedSpecific = (await listOverrides(feature.id)).results.find(
+      (row) => row.segment === specific.id,
+    );
+    assert.equal((listedSpecific as { is_feature_specific?: boolean }).is_feature_specific, true);
+
     const built = await buildEnvironmentDocument({ knex: t.ctx.database.knex }, environment.id);
     assert.ok(built);
     const segments = new Map(built.document.project.segments.map((segment) => [segment.id, segment]));
+    assert.equal(segments.get(specific.id)?.feature_states[0]?.feature_state_value, 'specific');
     const betaStates = segments
       .get(beta.id)
       ?.feature_states.filter((state) => state.feature.id === feature.id);
