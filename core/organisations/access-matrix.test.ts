@@ -31,6 +31,7 @@ type Fixture = Tenancy & {
   spareTag(): Promise<{ id: number }>;
   /** A fresh segment override (`feature_segments`) of a fresh feature in the home environment. */
   spareFeatureSegment(): Promise<{ id: number }>;
+  featureSegmentUuid(id: number): Promise<string>;
   /** A finished feature export of the home environment. */
   spareFeatureExport(): Promise<{ id: number }>;
 };
@@ -745,6 +746,15 @@ const segmentOverrideMatrix: Row[] = [
     expect: environmentAdmins(200),
   },
   {
+    name: 'retrieve a segment override by uuid',
+    method: 'get',
+    path: async (f) => {
+      const { id } = await f.spareFeatureSegment();
+      return `/api/v1/features/feature-segments/get-by-uuid/${await f.featureSegmentUuid(id)}/`;
+    },
+    expect: environmentAdmins(200),
+  },
+  {
     name: 'update a segment override',
     method: 'patch',
     path: async (f) => featureSegmentsPath(`${(await f.spareFeatureSegment()).id}/`),
@@ -900,6 +910,12 @@ describe('access matrix: every organisation and environment endpoint × every ki
           .set(asAdmin)
           .send({ feature: spare.id, segment: segment.body.id, environment: homeEnvironment.id });
         return { id: created.body.id as number };
+      },
+      async featureSegmentUuid(id: number) {
+        const row = (await t.ctx.database.knex('feature_segments').where({ id }).first('uuid')) as {
+          uuid: string;
+        };
+        return row.uuid;
       },
       async spareFeatureExport() {
         const created = await request(t.app)

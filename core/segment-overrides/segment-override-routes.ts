@@ -237,6 +237,26 @@ export function segmentOverrideRoutes(deps: {
       },
     },
   });
+  // get-by-uuid: as Flagsmith, anyone who may see the override's environment (no MANAGE_SEGMENT_OVERRIDES).
+  const byUuid = new WeakMap<Request, FeatureSegmentRow>();
+  route(features, '/feature-segments/get-by-uuid/:uuid/', {
+    get: {
+      permission: {
+        name: environmentRules.view.name,
+        allows: async (principal, req) => {
+          const tenant = tenantOf(principal);
+          if (!tenant) return false;
+          const row = await overrides.store.findByUuid(overrides.reads, String(req.params.uuid));
+          const apiKey = row && (await overrides.store.environmentKeyOf(overrides.reads, row.id));
+          const access = apiKey ? await policy.accessTo(tenant, apiKey) : undefined;
+          if (!row || !access) throw domainErrors.notFound();
+          byUuid.set(req, row);
+          return true;
+        },
+      },
+      handle: async (req, res) => void res.json(listedToWire(byUuid.get(req) as FeatureSegmentRow)),
+    },
+  });
   const update = (partial: boolean) => async (req: Request, res: Response) => {
     const body = parseBody(partial ? updateBody : updateBody.required(), req.body);
     const row = await overrides.update(accessOf(req), existingPathId(req.params.featureSegmentId), body);

@@ -66,6 +66,15 @@ export class SegmentOverrideStore {
       .first(columns)) as FeatureSegmentRow | undefined;
   }
 
+  async findByUuid(scope: DataScope, uuid: string): Promise<FeatureSegmentRow | undefined> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(uuid)) return undefined;
+    return (await scope
+      .knex('feature_segments as fs')
+      .join('segments as s', 's.id', 'fs.segment_id')
+      .where('fs.uuid', uuid)
+      .first(columns)) as FeatureSegmentRow | undefined;
+  }
+
   async findMany(scope: DataScope, ids: readonly number[]): Promise<FeatureSegmentRow[]> {
     if (ids.length === 0) return [];
     return (await scope

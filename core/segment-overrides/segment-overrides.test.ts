@@ -163,6 +163,15 @@ describe('segment overrides', () => {
       .set(as(f.admin));
     assert.equal(single.status, 200, single.text);
     assert.deepEqual(single.body, listed.results[0]);
+    const byUuid = await api()
+      .get(`/api/v1/features/feature-segments/get-by-uuid/${override.feature_segment.uuid}/`)
+      .set(as(f.admin));
+    assert.equal(byUuid.status, 200, byUuid.text);
+    assert.deepEqual(byUuid.body, listed.results[0]);
+    const foreignUuid = await api()
+      .get(`/api/v1/features/feature-segments/get-by-uuid/${override.feature_segment.uuid}/`)
+      .set(as(f.foreigner));
+    assert.equal(foreignUuid.status, 404, foreignUuid.text);
 
     const features = await api()
       .get(`/api/v1/projects/${projectId}/features/?environment=${environment.id}&search=${feature.name}`)
