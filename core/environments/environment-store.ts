@@ -2,6 +2,7 @@ import type { DataScope, UnitOfWork } from '../data/unit-of-work.js';
 import type { PageRequest } from '../organisations/pagination.js';
 import { randomToken } from '../organisations/random-token.js';
 import type { Tenant } from '../organisations/tenant.js';
+import { cloneSegmentOverrides } from '../segment-overrides/segment-override-store.js';
 import { EnvironmentModel } from './environment-models.js';
 import type { EnvironmentPolicy } from './environment-policy.js';
 import { cloneFeatureStates, seedFeatureStates } from './feature-state-seeds.js';
@@ -118,6 +119,7 @@ export class EnvironmentStore {
       is_creating: false,
     });
     await cloneFeatureStates(uow, source.id, clone.id);
+    await cloneSegmentOverrides(uow, source.id, clone.id);
     return clone;
   }
 

@@ -30,6 +30,8 @@ export const ErrorCode = {
   inviteLinksDisabled: 'VEXIL_INVITE_LINKS_DISABLED',
   /** An endpoint about the signed-in person (e.g. an environment's my-permissions) called with an API key. */
   userOnly: 'VEXIL_USER_ONLY',
+  /** A feature export downloaded before it succeeded (its status is PROCESSING or FAILED). */
+  exportNotReady: 'VEXIL_EXPORT_NOT_READY',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

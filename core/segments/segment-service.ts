@@ -3,6 +3,7 @@ import type { Transactor, UnitOfWork } from '../data/unit-of-work.js';
 import { bumpProjectEnvironments } from '../environments/environment-revision.js';
 import { domainErrors, ValidationError } from '../errors/domain-error.js';
 import type { ProjectAccess } from '../projects/project-policy.js';
+import { removeOverridesOfSegment } from '../segment-overrides/segment-override-store.js';
 import type { RuleInput, SegmentBody } from './segment-body.js';
 import type { SegmentModel, SegmentWithRules } from './segment-model.js';
 import type { SegmentListQuery, SegmentStore } from './segment-store.js';
@@ -60,6 +61,7 @@ export class SegmentService {
     const deleted = await this.transactor.run(async (uow) => {
       const found = await this.store.find(uow, access.projectId, id);
       if (!found || !(await this.store.delete(uow, access.projectId, id))) return false;
+      await removeOverridesOfSegment(uow, id);
       await this.#changed(uow, access, found.segment, `Segment deleted: ${found.segment.name}`);
       return true;
     });
