@@ -4,8 +4,9 @@
 // spelling out every construct whose meaning differs (so no JavaScript `m`/`s` flag and no `\r`/U+2028 line
 // terminators leak in). Patterns Python rejects give undefined: such a condition never matches.
 import { PYTHON_WHITESPACE } from './python-casts.js';
+import { compileBacktracking } from './python-regex-backtrack.js';
 
-interface Flags {
+export interface Flags {
   i: boolean;
   m: boolean;
   s: boolean;
@@ -25,9 +26,17 @@ const IDENTIFIER = /^[\p{ID_Start}_][\p{ID_Continue}]*$/u;
 const ESCAPE_LETTERS = new Set('abBdDfnrsStvwWZAxuUN');
 const CLASS_ESCAPE_LETTERS = new Set('abdDfnrsStvwWxuUN');
 
-class Unsupported extends Error {}
+export class Unsupported extends Error {}
 
-function fail(): never {
+/**
+ * A pattern only the backtracking matcher runs as Python does: a conditional group, or a backreference (in Python a
+ * reference to a group that did not take part fails, where JavaScript's matches the empty string; a group keeps its
+ * capture from an earlier iteration of a repeat, where JavaScript's is reset; and case-insensitive references
+ * compare by simple lowercase).
+ */
+class NeedsBacktracking extends Error {}
+
+export function fail(): never {
   throw new Unsupported();
 }
 
@@ -95,7 +104,8 @@ const EXTRA_CASES: readonly (readonly number[])[] = [
 // Every cased letter lies below U+20000.
 const CASED_LIMIT = 0x20000;
 
-function lower(codePoint: number): number {
+/** Python's simple lowercase mapping of one code point. */
+export function pythonLower(codePoint: number): number {
   return String.fromCodePoint(codePoint).toLowerCase().codePointAt(0) as number;
 }
 
@@ -109,7 +119,7 @@ function equivalenceClasses(): NonNullable<typeof caseGroups> {
   const byLower = new Map<number, number[]>();
   for (let codePoint = 0; codePoint < CASED_LIMIT; codePoint++) {
     if (codePoint >= 0xd800 && codePoint <= 0xdfff) continue;
-    const key = lower(codePoint);
+    const key = pythonLower(codePoint);
     const members = byLower.get(key);
     if (members) members.push(codePoint);
     else byLower.set(key, [codePoint]);
@@ -132,7 +142,7 @@ function equivalenceClasses(): NonNullable<typeof caseGroups> {
   return caseGroups;
 }
 
-class Translator {
+export class Translator {
   position = 0;
   out = '';
   /**
@@ -143,10 +153,8 @@ class Translator {
   helpers = 0;
   readonly openGroups = new Set<number>();
   readonly names = new Map<string, number>();
-  /** Inside a lookbehind, which Python requires to be of fixed width. */
-  lookbehind = 0;
-  /** Set when a backreference is case-insensitive: only JavaScript's `i` flag can compare captured text so. */
-  ignoreCaseBackreference = false;
+  /** Set by a look-behind, which Python requires to be of fixed width: the backtracking parser checks widths. */
+  hasLookbehind = false;
   /** Where the last quantifiable atom starts in `out`, or -1 after an assertion or at the start of a branch. */
   atomStart = -1;
 
@@ -232,8 +240,6 @@ class Translator {
 
   quantifier(text: string): void {
     if (this.atomStart < 0) fail();
-    // Python refuses a look-behind that is not of fixed width.
-    if (this.lookbehind > 0) fail();
     let quantifier = text;
     const modifier = this.peek();
     if (modifier === '?') {
@@ -266,7 +272,6 @@ class Translator {
     const min = low === '' ? 0 : Number(low);
     const max = high === '' ? Number.POSITIVE_INFINITY : Number(high);
     if (max < min || min >= 4294967295 || (Number.isFinite(max) && max >= 4294967295)) fail();
-    if (this.lookbehind > 0 && max !== min) fail();
     this.position += (match[0] as string).length;
     if (this.atomStart < 0) fail();
     const quantifier = Number.isFinite(max) ? `{${min},${max}}` : `{${min},}`;
@@ -310,6 +315,9 @@ class Translator {
         if (end < 0) fail();
         this.position = end + 1;
         return;
+      } else if (kind === '(') {
+        // A conditional group `(?(1)yes|no)`: JavaScript has none.
+        throw new NeedsBacktracking();
       } else if (kind === '>') {
         const helper = `a${++this.helpers}`;
         this.out += `(?:(?=(?<${helper}>`;
@@ -326,9 +334,7 @@ class Translator {
           const name = this.groupName(')');
           const group = this.names.get(name);
           if (group === undefined || this.openGroups.has(group)) fail();
-          if (flags.i) this.ignoreCaseBackreference = true;
-          this.emitAtom(`\\k<g${group}>`);
-          return;
+          throw new NeedsBacktracking();
         } else fail();
       } else if (/[aiLmsux-]/.test(kind)) {
         // Scoped flags `(?flags-flags:…)`; global flags are only allowed at the start (handled by the caller).
@@ -351,9 +357,8 @@ class Translator {
       this.out += `(?<g${pythonGroup}>`;
     }
     if (pythonGroup > 0) this.openGroups.add(pythonGroup);
-    if (lookbehind) this.lookbehind++;
+    if (lookbehind) this.hasLookbehind = true;
     this.sequence(inner, depth + 1);
-    if (lookbehind) this.lookbehind--;
     if (this.next() !== ')') fail();
     if (pythonGroup > 0) this.openGroups.delete(pythonGroup);
     this.out += close;
@@ -453,9 +458,7 @@ class Translator {
       }
       const group = Number(digits);
       if (group > this.groups || this.openGroups.has(group)) fail();
-      if (flags.i) this.ignoreCaseBackreference = true;
-      this.emitAtom(`\\k<g${group}>`);
-      return;
+      throw new NeedsBacktracking();
     }
     this.literalAtom(letter.codePointAt(0) as number, flags);
   }
@@ -544,7 +547,9 @@ function caseClosureExtras(parts: readonly string[]): number[] {
 
 const GLOBAL_FLAGS = /^\(\?([aiLmsux]+)\)/;
 
-function translate(pattern: string): { source: string; flags: string } | undefined {
+type Translated = { source: string; flags: string } | { backtracking: (text: string) => boolean };
+
+function translate(pattern: string): Translated | undefined {
   const flags: Flags = { i: false, m: false, s: false, x: false, a: false };
   let body = pattern;
   let unicode = false;
@@ -565,18 +570,24 @@ function translate(pattern: string): { source: string; flags: string } | undefin
     translator.sequence(flags, 0);
   } catch (error) {
     if (error instanceof Unsupported) return undefined;
+    if (error instanceof NeedsBacktracking) {
+      const backtracking = compileBacktracking(body, flags);
+      return backtracking && { backtracking };
+    }
     throw error;
   }
-  // Sticky: the match must start at index 0 (Python's re.match). Case-insensitivity is spelled out in the
-  // pattern, except for backreferences, which only the `i` flag can compare (not with a case-sensitive scope).
-  if (translator.ignoreCaseBackreference && /\(\?[a-zA-Z]*-[a-zA-Z]*i/.test(body)) return undefined;
-  return { source: translator.out, flags: translator.ignoreCaseBackreference ? 'iuy' : 'uy' };
+  // Python refuses a look-behind whose width is not fixed ("a+", "a|bc"; a quantified look-ahead inside is
+  // fine): the backtracking parser computes widths as Python does. JavaScript then runs the pattern as it is.
+  if (translator.hasLookbehind && compileBacktracking(body, flags) === undefined) return undefined;
+  // Sticky: the match must start at index 0 (Python's re.match). Case-insensitivity is spelled out in the pattern.
+  return { source: translator.out, flags: 'uy' };
 }
 
 /** A tester for a Python regex, or undefined when Python would fail to compile it (such a condition never matches). */
 export function compilePythonRegex(pattern: string): ((text: string) => boolean) | undefined {
   const translated = translate(pattern);
   if (!translated) return undefined;
+  if ('backtracking' in translated) return translated.backtracking;
   let regex: RegExp;
   try {
     regex = new RegExp(translated.source, translated.flags);
