@@ -7,7 +7,7 @@
 // is parsed here; every leaf (a literal, `.`, a class, `\d`, `^`, `$`, `\b` …) is translated by the fast path's
 // Translator and run as a sticky JavaScript RegExp at the current position, so both paths read leaves alike.
 import { pythonIntOfString } from './python-casts.js';
-import { type Flags, fail, pythonLower, Translator, Unsupported } from './python-regex.js';
+import { type Flags, fail, IDENTIFIER, pythonLower, Translator, Unsupported } from './python-regex.js';
 
 /** Continuation: the rest of the pattern from an index; true when the whole match succeeds. */
 type Continuation = (index: number) => boolean;
@@ -40,7 +40,6 @@ interface MatchState {
 const VERBOSE_SPACE = new Set([' ', '\t', '\n', '\r', '\v', '\f']);
 const DIGIT = /^[0-9]$/;
 const OCTAL = /^[0-7]$/;
-const IDENTIFIER = /^[\p{ID_Start}_][\p{ID_Continue}]*$/u;
 
 function sequenceOf(parts: readonly Parsed[]): Parsed {
   const width = parts.reduce(

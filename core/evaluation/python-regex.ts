@@ -5,6 +5,13 @@
 // terminators leak in). Patterns Python rejects give undefined: such a condition never matches.
 import { PYTHON_WHITESPACE } from './python-casts.js';
 import { compileBacktracking } from './python-regex-backtrack.js';
+import {
+  DECIMAL_CLASS,
+  IDENTIFIER_CONTINUE_CLASS,
+  IDENTIFIER_START_CLASS,
+  SIMPLE_LOWERCASE,
+  WORD_CLASS,
+} from './unicode-14-tables.js';
 
 export interface Flags {
   i: boolean;
@@ -14,14 +21,16 @@ export interface Flags {
   a: boolean;
 }
 
-const UNICODE_WORD = '\\p{L}\\p{N}_';
+// Python 3.11's tables (Unicode 14), not Node's newer ones.
+const UNICODE_WORD = WORD_CLASS;
 const ASCII_WORD = 'A-Za-z0-9_';
 const ASCII_SPACE = ' \\t\\n\\r\\f\\v';
 const VERBOSE_SPACE = new Set([' ', '\t', '\n', '\r', '\v', '\f']);
 const OCTAL = /^[0-7]$/;
 const DIGIT = /^[0-9]$/;
 const HEX = /^[0-9a-fA-F]+$/;
-const IDENTIFIER = /^[\p{ID_Start}_][\p{ID_Continue}]*$/u;
+/** str.isidentifier(): a group name. */
+export const IDENTIFIER = new RegExp(`^[${IDENTIFIER_START_CLASS}][${IDENTIFIER_CONTINUE_CLASS}]*$`, 'u');
 // Letters that are escapes in Python; any other ASCII letter after a backslash is an error.
 const ESCAPE_LETTERS = new Set('abBdDfnrsStvwWZAxuUN');
 const CLASS_ESCAPE_LETTERS = new Set('abdDfnrsStvwWxuUN');
@@ -60,7 +69,7 @@ function setFor(letter: string, flags: Flags): { body: string; negated: boolean 
     lower === 'd'
       ? flags.a
         ? '0-9'
-        : '\\p{Nd}'
+        : DECIMAL_CLASS
       : lower === 'w'
         ? flags.a
           ? ASCII_WORD
@@ -104,9 +113,16 @@ const EXTRA_CASES: readonly (readonly number[])[] = [
 // Every cased letter lies below U+20000.
 const CASED_LIMIT = 0x20000;
 
-/** Python's simple lowercase mapping of one code point. */
+let lowercase: Map<number, number> | undefined;
+
+/** Python's simple lowercase mapping of one code point (_sre.unicode_tolower, Unicode 14). */
 export function pythonLower(codePoint: number): number {
-  return String.fromCodePoint(codePoint).toLowerCase().codePointAt(0) as number;
+  if (lowercase === undefined) {
+    lowercase = new Map();
+    for (let i = 0; i < SIMPLE_LOWERCASE.length; i += 2)
+      lowercase.set(SIMPLE_LOWERCASE[i] as number, SIMPLE_LOWERCASE[i + 1] as number);
+  }
+  return lowercase.get(codePoint) ?? codePoint;
 }
 
 let caseGroups:
