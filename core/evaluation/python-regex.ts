@@ -12,6 +12,7 @@ import {
   SIMPLE_LOWERCASE,
   WORD_CLASS,
 } from './unicode-14-tables.js';
+import { lookupCharacterName } from './unicode-names.js';
 
 export interface Flags {
   i: boolean;
@@ -415,6 +416,17 @@ export class Translator {
         if (codePoint > 0x10ffff) fail();
         return codePoint;
       }
+      case 'N': {
+        // \N{NAME}: Python's unicodedata.lookup (Unicode 14), a name table JavaScript does not ship.
+        if (this.peek() !== '{') fail();
+        const end = this.pattern.indexOf('}', this.position + 1);
+        if (end < 0) fail();
+        const name = this.pattern.slice(this.position + 1, end);
+        const codePoint = name === '' ? undefined : lookupCharacterName(name);
+        if (codePoint === undefined) fail();
+        this.position = end + 1;
+        return codePoint;
+      }
       default:
         return undefined;
     }
@@ -425,8 +437,6 @@ export class Translator {
     if (letter === '') fail();
     if (/[A-Za-z]/.test(letter)) {
       if (!ESCAPE_LETTERS.has(letter)) fail();
-      // \N{NAME} needs Unicode's name table, which JavaScript does not ship.
-      if (letter === 'N') fail();
       if (letter === 'A') {
         this.emitAssertion('(?<![\\s\\S])');
         return;
@@ -487,7 +497,7 @@ export class Translator {
     const letter = this.next();
     if (letter === '') fail();
     if (/[A-Za-z]/.test(letter)) {
-      if (!CLASS_ESCAPE_LETTERS.has(letter) || letter === 'N') fail();
+      if (!CLASS_ESCAPE_LETTERS.has(letter)) fail();
       if ('dDwWsS'.includes(letter)) return setFor(letter, flags);
       return this.escapedCodePoint(letter, true) as number;
     }

@@ -92,6 +92,24 @@ const PATTERNS: readonly string[] = [
   '[^\\d]',
   '(?<=a|bc)',
   '(?<!(?!a+)b)',
+  // Named characters: stored names and aliases in any ASCII case, Hangul and CJK names computed, uppercase only.
+  '\\N{LATIN SMALL LETTER A}',
+  '\\N{latin capital letter a}',
+  '[\\N{LATIN SMALL LETTER A}-\\N{LATIN SMALL LETTER C}]',
+  '\\N{KELVIN SIGN}',
+  '(?i)\\N{KELVIN SIGN}',
+  '\\N{NUL}',
+  '\\N{ESCAPE}',
+  '\\N{HANGUL SYLLABLE GA}',
+  '\\N{hangul syllable ga}',
+  '\\N{CJK UNIFIED IDEOGRAPH-4E00}',
+  '\\N{cjk unified ideograph-4E00}',
+  '\\N{GRINNING FACE}',
+  'a\\N{grinning face}',
+  '\\N{}',
+  '\\N{LATIN SMALL LETTER SHARP S}',
+  '(?i)\\N{GREEK SMALL LETTER FINAL SIGMA}',
+  '\\N{LATIN SMALL LETTER A WITH MACRON AND GRAVE}',
 ];
 // Patterns the backtracking matcher runs (conditional groups, backreferences), against texts that tell their
 // branches and case rules apart.
@@ -246,6 +264,8 @@ const TEXTS: readonly string[] = [
   '\u{10d50}',
   '\u{10d70}',
   '\u{11f50}',
+  '가',
+  '一',
 ];
 const CONDITION_VALUES: readonly string[] = [
   '٣',
