@@ -169,6 +169,38 @@ function pythonEqual(left: Scalar, right: Scalar): boolean {
   return compareExactly(left, right) === 0;
 }
 
+/**
+ * Python's `==` inside lists and dicts (jsonpath-rfc9535 compares non-scalars with it): there `True == 1` and
+ * `1 == 1.0`, ints and floats compare exactly, dicts ignore key order.
+ */
+function pythonDeepEqual(left: unknown, right: unknown): boolean {
+  if (left === null || right === null) return left === right;
+  if (Array.isArray(left) || Array.isArray(right)) {
+    if (!Array.isArray(left) || !Array.isArray(right) || left.length !== right.length) return false;
+    return left.every((item, index) => pythonDeepEqual(item, right[index]));
+  }
+  if (typeof left === 'object' || typeof right === 'object') {
+    if (typeof left !== 'object' || typeof right !== 'object') return false;
+    const keys = Object.keys(left as object);
+    if (keys.length !== Object.keys(right as object).length) return false;
+    return keys.every(
+      (key) =>
+        Object.hasOwn(right as object, key) &&
+        pythonDeepEqual((left as Record<string, unknown>)[key], (right as Record<string, unknown>)[key]),
+    );
+  }
+  if (typeof left === 'string' || typeof right === 'string') return left === right;
+  if (!isScalar(left) || !isScalar(right)) return false;
+  const a = typeof left === 'boolean' ? Number(left) : left;
+  const b = typeof right === 'boolean' ? Number(right) : right;
+  return compareExactly(a as number | bigint, b as number | bigint) === 0;
+}
+
+/** A filter operand that is one value (not Nothing, not a node list of zero or several nodes). */
+function isValue(value: unknown): boolean {
+  return value !== Nothing && value !== undefined && !(value instanceof JSONPathNodeList);
+}
+
 // Filter comparisons of two scalars follow jsonpath-rfc9535 (the RFC leaves bool/number and string order to the
 // host language); everything else is json-p3's.
 const infix = jsonpath.expressions.InfixExpression.prototype as unknown as {
@@ -186,7 +218,17 @@ infix.evaluate = function evaluate(context) {
   if (!ordered && operator !== '==' && operator !== '!=') return evaluateInfix.call(this, context);
   const left = singular((this.left as { evaluate: (c: unknown) => unknown }).evaluate(context));
   const right = singular((this.right as { evaluate: (c: unknown) => unknown }).evaluate(context));
-  if (!isScalar(left) || !isScalar(right)) return evaluateInfix.call(this, context);
+  if (!isScalar(left) || !isScalar(right)) {
+    if (
+      ordered ||
+      !isValue(left) ||
+      !isValue(right) ||
+      (typeof left !== 'object' && typeof right !== 'object')
+    )
+      return evaluateInfix.call(this, context);
+    const equal = pythonDeepEqual(left, right);
+    return operator === '==' ? equal : !equal;
+  }
   const equal = pythonEqual(left, right);
   if (operator === '==') return equal;
   if (operator === '!=') return !equal;

@@ -403,9 +403,13 @@ const PATHS: readonly string[] = [
   '$.identity.traits[?@ == 1e20]',
   '$.identity.traits[?@ > 9007199254740992.5]',
   '$.identity.traits[?@ < 1.5e300]',
+  '$.identity.traits[?@ < 1e400]',
   '$.identity.traits[?@.x > @.y]',
   '$.identity.traits[?@.x == @.y]',
   '$.identity.traits.l[?@ >= 100000000000000000000]',
+  // Lists and dicts compare with Python's == (True == 1, 1 == 1.0, dict order ignored).
+  '$.identity.traits[?@.a == @.b].n',
+  '$.identity.traits[?@.a != @.b].n',
 ];
 const TRAIT_SETS: readonly Record<string, unknown>[] = [
   { a: 1, b: 'b', l: [1, 2, 3, 'x'], o: { x: 1, y: 2 } },
@@ -421,6 +425,15 @@ const TRAIT_SETS: readonly Record<string, unknown>[] = [
     e: 12345678901234567168n,
     o: { x: 9007199254740993n, y: 9007199254740992 },
     l: [100000000000000000000n, new PythonFloat(1e20), 99999999999999999999n],
+  },
+  {
+    // Only x's name is a candidate, so IN tells whether x or a later entry is the first found.
+    x: { a: [true], b: [1], n: 'a' },
+    y: { a: { k: new PythonFloat(1), j: null }, b: { j: null, k: 1 }, n: 'q2' },
+    z: { a: [[1]], b: [[true]], n: 'q3' },
+    u: { a: [1152921504606846976n], b: [new PythonFloat(1152921504606846976)], n: 'q4' },
+    w: { a: [1152921504606846977n], b: [new PythonFloat(1152921504606846976)], n: 'q5' },
+    v: { a: [1, 2], b: [2, 1], n: 'q6' },
   },
 ];
 const CANDIDATES = [
