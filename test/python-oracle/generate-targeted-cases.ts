@@ -431,8 +431,8 @@ const TRAIT_SETS: readonly Record<string, unknown>[] = [
     x: { a: [true], b: [1], n: 'a' },
     y: { a: { k: new PythonFloat(1), j: null }, b: { j: null, k: 1 }, n: 'q2' },
     z: { a: [[1]], b: [[true]], n: 'q3' },
-    u: { a: [1152921504606846976n], b: [new PythonFloat(1152921504606846976)], n: 'q4' },
-    w: { a: [1152921504606846977n], b: [new PythonFloat(1152921504606846976)], n: 'q5' },
+    u: { a: [1152921504606846976n], b: [new PythonFloat(2 ** 60)], n: 'q4' },
+    w: { a: [1152921504606846977n], b: [new PythonFloat(2 ** 60)], n: 'q5' },
     v: { a: [1, 2], b: [2, 1], n: 'q6' },
   },
 ];
