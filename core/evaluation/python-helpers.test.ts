@@ -78,6 +78,47 @@ describe('Python regex', () => {
     assert.equal(matches('(a)*+a', 'aa'), false);
     assert.equal(matches('(a)(?>(b))\\2', 'abb'), true);
   });
+  it('runs conditional groups and backreferences as Python (the backtracking matcher)', () => {
+    const matches = (pattern: string, text: string) => compilePythonRegex(pattern)?.(text);
+    assert.equal(matches('(a)?(?(1)b|c)', 'ab'), true);
+    assert.equal(matches('(a)?(?(1)b|c)', 'c'), true);
+    assert.equal(matches('(a)?(?(1)b|c)', 'b'), false);
+    assert.equal(matches('(?P<x><)?a(?(x)>)$', '<a>'), true);
+    assert.equal(matches('(?P<x><)?a(?(x)>)$', '<a'), false);
+    // A group keeps its capture from an earlier iteration; a reference to a group that did not take part fails.
+    assert.equal(matches('(?:(a)|b)*(?(1)x|y)', 'bax'), true);
+    assert.equal(matches('(?:(a)|b)*(?(1)x|y)', 'bay'), false);
+    assert.equal(matches('(a)?\\1', 'b'), false);
+    // Case-insensitive references compare by simple lowercase, scoped flags included.
+    assert.equal(matches('(?i)(ſ)\\1', 'ſs'), false);
+    assert.equal(matches('(?i)(k)\\1', 'k\u212a'), true);
+    assert.equal(matches('(?i)(a)(?-i:\\1)', 'aA'), false);
+    assert.equal(matches('(?i)(?-i:(a))\\1', 'aA'), true);
+    assert.equal(compilePythonRegex('(?(1)a|b|c)(x)'), undefined);
+    assert.equal(compilePythonRegex('(?(2)a)(b)'), undefined);
+    assert.equal(compilePythonRegex('(?<=a|bc)d'), undefined);
+  });
+  it('answers no match, without throwing, when a backtracking match exceeds its step bound', () => {
+    const test = compilePythonRegex('(a*)*\\1b');
+    assert.ok(test);
+    assert.equal(test('a'.repeat(40)), false);
+    assert.equal(test('aab'), true);
+  });
+  it('reads named characters and Unicode 14 tables as Python 3.11', () => {
+    const matches = (pattern: string, text: string) => compilePythonRegex(pattern)?.(text);
+    assert.equal(matches('\\N{latin small letter a}', 'a'), true);
+    assert.equal(matches('[\\N{LATIN SMALL LETTER A}-\\N{LATIN SMALL LETTER C}]', 'b'), true);
+    assert.equal(matches('\\N{HANGUL SYLLABLE GAGG}', '\uac02'), true);
+    assert.equal(matches('\\N{CJK UNIFIED IDEOGRAPH-4E00}', '\u4e00'), true);
+    assert.equal(compilePythonRegex('\\N{cjk unified ideograph-4E00}'), undefined);
+    assert.equal(compilePythonRegex('\\N{NO SUCH NAME}'), undefined);
+    // Assigned after Unicode 14: a Nag Mundari digit (Unicode 15) and a Cyrillic capital letter (Unicode 16).
+    assert.equal(matches('\\d', '\u{1e4f1}'), false);
+    assert.equal(matches('\\w', '\u1c89'), false);
+    assert.equal(matches('(?i)\u1c89', '\u1c8a'), false);
+    assert.equal(pythonInt('\u{1e4f1}'), undefined);
+    assert.equal(pythonInt('\u0661'), 1);
+  });
   it('is reusable: the sticky index is reset on every test', () => {
     const test = compilePythonRegex('a+');
     assert.ok(test);
