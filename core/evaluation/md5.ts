@@ -266,22 +266,33 @@ export function md5(input: string): Uint8Array {
   return writeDigest();
 }
 
-/** A hash prefix prepared once: its bytes as message words when it is ASCII and fits one block with a suffix. */
+/**
+ * A hash prefix prepared for `md5StateOfPrefixed`. Its bytes are laid out as message words on its first use, not
+ * when compiled: an environment compiles tens of thousands of prefixes, most of which a given run never hashes.
+ */
 export interface Md5Prefix {
   readonly text: string;
-  /** The prefix's bytes in message-word order (zero beyond them), or undefined when it is not short ASCII. */
-  readonly words: Int32Array | undefined;
+  /** The prefix's bytes in message-word order (zero beyond them); null when not short ASCII; undefined until used. */
+  words: Int32Array | null | undefined;
 }
 
 export function prepareMd5Prefix(text: string): Md5Prefix {
-  if (text.length > 55) return { text, words: undefined };
-  const prefixWords = new Int32Array(16);
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code >= 0x80) return { text, words: undefined };
-    prefixWords[i >> 2] = (prefixWords[i >> 2] as number) | (code << ((i & 3) << 3));
+  return { text, words: undefined };
+}
+
+function layOutPrefix(prefix: Md5Prefix): Int32Array | null {
+  const text = prefix.text;
+  let laidOut: Int32Array | null = null;
+  if (text.length <= 55) {
+    laidOut = new Int32Array(16);
+    for (let i = 0; i < text.length && laidOut !== null; i++) {
+      const code = text.charCodeAt(i);
+      if (code >= 0x80) laidOut = null;
+      else laidOut[i >> 2] = (laidOut[i >> 2] as number) | (code << ((i & 3) << 3));
+    }
   }
-  return { text, words: prefixWords };
+  prefix.words = laidOut;
+  return laidOut;
 }
 
 // The suffix last hashed (the identity key, the same for every feature of one evaluation), laid out once per byte
@@ -320,10 +331,10 @@ function alignSuffix(suffix: string, alignment: number): void {
  */
 export function md5StateOfPrefixed(prefix: Md5Prefix, suffix: string): Int32Array {
   if (suffix !== cachedSuffix) prepareSuffix(suffix);
-  const prefixWords = prefix.words;
+  const prefixWords = prefix.words === undefined ? layOutPrefix(prefix) : prefix.words;
   const split = prefix.text.length;
   const length = split + suffix.length;
-  if (prefixWords === undefined || !cachedSuffixAscii || length > 55) {
+  if (prefixWords === null || !cachedSuffixAscii || length > 55) {
     md5Bytes(prefix.text + suffix);
     return state;
   }
