@@ -104,6 +104,13 @@ describe('Python regex', () => {
     assert.equal(test('a'.repeat(40)), false);
     assert.equal(test('aab'), true);
   });
+  it('repeats a single character as a loop on the backtracking path, so long texts do not exhaust the stack', () => {
+    const text = `aa${'x'.repeat(50_000)}`;
+    assert.equal(compilePythonRegex('(a)\\1.*$')?.(text), true);
+    assert.equal(compilePythonRegex('(a)\\1x*?$')?.(text), true);
+    assert.equal(compilePythonRegex('(a)\\1x*+x')?.(text), false);
+    assert.equal(compilePythonRegex('(a)\\1[x]{2,5}y')?.(text), false);
+  });
   it('reads named characters and Unicode 14 tables as Python 3.11', () => {
     const matches = (pattern: string, text: string) => compilePythonRegex(pattern)?.(text);
     assert.equal(matches('\\N{latin small letter a}', 'a'), true);

@@ -21,6 +21,8 @@ interface Width {
 interface Parsed {
   node: MatchNode;
   width: Width;
+  /** Set for a one-character leaf: repeating it runs as a loop, not a recursion per character. */
+  character?: RegExp;
 }
 
 const UNBOUNDED = Number.POSITIVE_INFINITY;
@@ -125,6 +127,7 @@ class BacktrackParser {
         return next(regex.lastIndex);
       },
       width: { min: width, max: width },
+      ...(width === 1 ? { character: regex } : {}),
     };
   }
 
@@ -227,6 +230,7 @@ class BacktrackParser {
   }
 
   repeat(part: Parsed, min: number, max: number, mode: 'greedy' | 'lazy' | 'possessive'): Parsed {
+    if (part.character) return this.repeatCharacter(part.character, min, max, mode);
     const body = part.node;
     const state = this.state;
     // An iteration that matches nothing ends the repetition (once the minimum is met), as in Python's sre.
@@ -244,6 +248,51 @@ class BacktrackParser {
     };
     if (mode !== 'possessive') return { node: (index, next) => loop(0, index, next), width };
     return { node: this.atomic((index, next) => loop(0, index, next)), width };
+  }
+
+  /**
+   * A repeated one-character leaf (`.*`, `\\w+`, `[a-z]{2,5}`) as a loop over the text: the same choices, in the same
+   * order, as the recursive repeat, without a stack frame per character (long texts would exhaust the stack).
+   */
+  repeatCharacter(regex: RegExp, min: number, max: number, mode: 'greedy' | 'lazy' | 'possessive'): Parsed {
+    const state = this.state;
+    /** The index after one more character from `index`, or -1. */
+    const step = (index: number): number => {
+      if (++state.steps > STEP_LIMIT) throw new StepLimitReached();
+      regex.lastIndex = index;
+      return regex.test(state.text) ? regex.lastIndex : -1;
+    };
+    const node: MatchNode =
+      mode === 'lazy'
+        ? (index, next) => {
+            let at = index;
+            let count = 0;
+            for (; count < min; count++) {
+              at = step(at);
+              if (at < 0) return false;
+            }
+            for (;;) {
+              if (next(at)) return true;
+              if (count++ >= max) return false;
+              at = step(at);
+              if (at < 0) return false;
+            }
+          }
+        : (index, next) => {
+            const ends = [index];
+            let at = index;
+            while (ends.length - 1 < max) {
+              at = step(at);
+              if (at < 0) break;
+              ends.push(at);
+            }
+            if (ends.length - 1 < min) return false;
+            if (mode === 'possessive') return next(ends[ends.length - 1] as number);
+            for (let count = ends.length - 1; count >= min; count--)
+              if (next(ends[count] as number)) return true;
+            return false;
+          };
+    return { node, width: { min, max } };
   }
 
   /** Matches `node` once (its first way), keeping its captures, then never backtracks into it. */
