@@ -3,6 +3,7 @@ import { pythonFloat, pythonInt } from './python-casts.js';
 import { compilePythonRegex } from './python-regex.js';
 import { compareSemver, parseSemver } from './python-semver.js';
 import { pythonStr } from './python-value.js';
+import { DECIMAL_CLASS, WORD_CLASS } from './unicode-14-tables.js';
 
 describe('Python casts', () => {
   it('int() and float() accept what Python accepts', () => {
@@ -110,6 +111,18 @@ describe('Python regex', () => {
     assert.equal(compilePythonRegex('(a)\\1x*?$')?.(text), true);
     assert.equal(compilePythonRegex('(a)\\1x*+x')?.(text), false);
     assert.equal(compilePythonRegex('(a)\\1[x]{2,5}y')?.(text), false);
+  });
+  it("agrees with V8's property classes on Latin-1, where the fast twin of a \\w pattern runs", () => {
+    const word = new RegExp(`^[${WORD_CLASS}]$`, 'u');
+    const decimal = new RegExp(`^[${DECIMAL_CLASS}]$`, 'u');
+    for (let codePoint = 0; codePoint <= 0xff; codePoint++) {
+      const char = String.fromCodePoint(codePoint);
+      assert.equal(word.test(char), /^[\p{L}\p{N}_]$/u.test(char), `\\w ${codePoint}`);
+      assert.equal(decimal.test(char), /^\p{Nd}$/u.test(char), `\\d ${codePoint}`);
+    }
+    // Beyond Latin-1 the exact tables decide: U+1E4F1 is a digit to Node, not to Python 3.11.
+    assert.equal(compilePythonRegex('a\\d')?.('a\u{1e4f1}'), false);
+    assert.equal(compilePythonRegex('\\w+$')?.('ñandú_²'), true);
   });
   it('reads named characters and Unicode 14 tables as Python 3.11', () => {
     const matches = (pattern: string, text: string) => compilePythonRegex(pattern)?.(text);
