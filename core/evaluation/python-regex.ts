@@ -28,7 +28,7 @@ export interface Flags {
 // on Latin-1 text only. The digit table is small enough to match as fast as `\p{Nd}`.
 const UNICODE_WORD = WORD_CLASS;
 const PROPERTY_WORD = '\\p{L}\\p{N}_';
-const LATIN1_ONLY = /^[\x00-\xff]*$/;
+const LATIN1_ONLY = /^[^\u0100-\uffff]*$/;
 const ASCII_WORD = 'A-Za-z0-9_';
 const ASCII_SPACE = ' \\t\\n\\r\\f\\v';
 const VERBOSE_SPACE = new Set([' ', '\t', '\n', '\r', '\v', '\f']);
