@@ -29,6 +29,8 @@ describe('settings', () => {
     assert.equal(settings.allowRegistrationWithoutInvite, true);
     assert.equal(settings.enableEmailActivation, false);
     assert.equal(settings.defaultOrgStoreTraitsValue, true);
+    assert.equal(settings.restrictOrgCreateToSuperusers, false);
+    assert.equal(settings.disableInviteLinks, false);
     assert.deepEqual(settings.axes, { onlyUserFailures: true, failureLimit: 10, cooloffMinutes: 15 });
     assert.deepEqual(settings.cache, { flagsSeconds: 0, projectSegmentsSeconds: 0 });
     assert.deepEqual(settings.secureProxySslHeader, { name: 'x-forwarded-proto', value: 'https' });
@@ -58,6 +60,8 @@ describe('settings', () => {
         ALLOW_REGISTRATION_WITHOUT_INVITE: '0',
         ENABLE_EMAIL_ACTIVATION: 'yes',
         DEFAULT_ORG_STORE_TRAITS_VALUE: 'False',
+        RESTRICT_ORG_CREATE_TO_SUPERUSERS: 'True',
+        DISABLE_INVITE_LINKS: 'yes',
         ENABLE_ADMIN_ACCESS_USER_PASS: 'true',
         USE_X_FORWARDED_HOST: 'on',
         SECURE_PROXY_SSL_HEADER_NAME: 'HTTP_X_SCHEME',
@@ -89,6 +93,8 @@ describe('settings', () => {
     assert.equal(settings.allowRegistrationWithoutInvite, false);
     assert.equal(settings.enableEmailActivation, true);
     assert.equal(settings.defaultOrgStoreTraitsValue, false);
+    assert.equal(settings.restrictOrgCreateToSuperusers, true);
+    assert.equal(settings.disableInviteLinks, true);
     assert.equal(settings.enableAdminAccessUserPass, true);
     assert.equal(settings.useXForwardedHost, true);
     assert.deepEqual(settings.secureProxySslHeader, { name: 'x-scheme', value: 'secure' });
@@ -200,6 +206,15 @@ describe('settings', () => {
     assert.equal(loadSettings({ DB_NAME: 'vexil', DB_HOST: '  ' }).database.kind, 'postgres');
     rejects({ DB_NAME: 'vexil', DB_PORT: '0' }, 'DB_PORT', /between 1 and 65535/);
     rejects({ DB_NAME: 'vexil', DJANGO_DB_PORT: 'five' }, 'DJANGO_DB_PORT');
+  });
+
+  it('names RESTRICT_ORG_CREATE_TO_SUPERUSERS and DISABLE_INVITE_LINKS when they are not booleans', () => {
+    rejects(
+      { RESTRICT_ORG_CREATE_TO_SUPERUSERS: 'superusers' },
+      'RESTRICT_ORG_CREATE_TO_SUPERUSERS',
+      /boolean/,
+    );
+    rejects({ DISABLE_INVITE_LINKS: '2' }, 'DISABLE_INVITE_LINKS', /boolean/);
   });
 
   it('reads AXES_COOLOFF_TIME in minutes, at least one', () => {

@@ -42,6 +42,10 @@ export interface Settings {
   readonly allowRegistrationWithoutInvite: boolean;
   readonly enableEmailActivation: boolean;
   readonly defaultOrgStoreTraitsValue: boolean;
+  /** Only superusers may create organisations (Flagsmith's RESTRICT_ORG_CREATE_TO_SUPERUSERS). */
+  readonly restrictOrgCreateToSuperusers: boolean;
+  /** Invite links can be neither created nor used (Flagsmith's DISABLE_INVITE_LINKS); email invites still work. */
+  readonly disableInviteLinks: boolean;
   readonly enableAdminAccessUserPass: boolean;
   readonly useXForwardedHost: boolean;
   /** The request header (lower-case HTTP name) and value that mark a request as HTTPS behind a proxy. */
@@ -256,6 +260,8 @@ export function loadSettings(env: Environment, cwd: string = process.cwd()): Set
     allowRegistrationWithoutInvite: parse(env, envTypes.boolean, true, 'ALLOW_REGISTRATION_WITHOUT_INVITE'),
     enableEmailActivation: parse(env, envTypes.boolean, false, 'ENABLE_EMAIL_ACTIVATION'),
     defaultOrgStoreTraitsValue: parse(env, envTypes.boolean, true, 'DEFAULT_ORG_STORE_TRAITS_VALUE'),
+    restrictOrgCreateToSuperusers: parse(env, envTypes.boolean, false, 'RESTRICT_ORG_CREATE_TO_SUPERUSERS'),
+    disableInviteLinks: parse(env, envTypes.boolean, false, 'DISABLE_INVITE_LINKS'),
     enableAdminAccessUserPass: parse(env, envTypes.boolean, false, 'ENABLE_ADMIN_ACCESS_USER_PASS'),
     useXForwardedHost: parse(env, envTypes.boolean, false, 'USE_X_FORWARDED_HOST'),
     secureProxySslHeader: {

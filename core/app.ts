@@ -10,9 +10,15 @@ import { publicDir } from './http/html-template.js';
 import { createHttpEdge, type HttpEdge, neverCacheHeaders } from './http/http-edge.js';
 import { httpErrors } from './http/http-error.js';
 import type { LeanRoute } from './http/lean-route.js';
+import { multipartBody } from './http/multipart.js';
 import { adminIpGuard, allowedHostsGuard } from './http/request-origin.js';
 
-const parsableTypes = ['application/json', 'application/*+json', 'application/x-www-form-urlencoded'];
+const parsableTypes = [
+  'application/json',
+  'application/*+json',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data',
+];
 
 /** DRF answers 415 for a body it has no parser for, rather than silently treating it as empty. */
 const rejectUnparsableBodies: RequestHandler = (req, _res, next) => {
@@ -65,6 +71,7 @@ export function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Expres
   api.use(rejectUnparsableBodies);
   api.use(edge.jsonBody);
   api.use(express.urlencoded({ limit: settings.bodyLimitBytes, extended: false }));
+  api.use(multipartBody(settings.bodyLimitBytes));
   api.use(ctx.auth.identify);
   for (const mount of ctx.routes.in('api')) api.use(mount.path, mount.router);
   app.use('/api/v1', api);

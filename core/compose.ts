@@ -8,6 +8,7 @@ import { createCache } from './cache/cache.js';
 import { Transactor } from './data/unit-of-work.js';
 import { createEnvironmentsSlice } from './environments/environments-slice.js';
 import { EventBus } from './events/event-bus.js';
+import { createFeatureImportExportSlice } from './feature-import-export/feature-import-export-slice.js';
 import { createFeaturesSlice } from './features/features-slice.js';
 import { createHealthSlice } from './health/health-slice.js';
 import { createIdentitiesSlice } from './identities/identities-slice.js';
@@ -18,6 +19,7 @@ import { createOrganisationsSlice } from './organisations/organisations-slice.js
 import { createProjectsSlice } from './projects/projects-slice.js';
 import { RouteTable } from './route-table.js';
 import { createSdkSlice } from './sdk/sdk-slice.js';
+import { createSegmentOverridesSlice } from './segment-overrides/segment-overrides-slice.js';
 import { createSegmentsSlice } from './segments/segments-slice.js';
 import { createUsersSlice } from './users/users-slice.js';
 import type { WebhookDeliveryOptions } from './webhooks/webhook-worker.js';
@@ -78,6 +80,7 @@ export async function composeContext(settings: Settings, options: ComposeOptions
   createSegmentsSlice(kernel, { projectPolicy, auditLog });
   const { environmentPolicy, environmentStore } = createEnvironmentsSlice(kernel, {
     organisationPolicy,
+    projectPolicy,
     auditLog,
   });
   mountScopedRoutes({ organisationPolicy, projectPolicy });
@@ -89,7 +92,20 @@ export async function composeContext(settings: Settings, options: ComposeOptions
     environmentPolicy,
     delivery: options.webhookDelivery,
   });
-  createFeaturesSlice(kernel, { auditLog, projectPolicy, environmentPolicy, webhookOutbox });
+  const { featureStore } = createFeaturesSlice(kernel, {
+    auditLog,
+    projectPolicy,
+    environmentPolicy,
+    webhookOutbox,
+  });
+  createSegmentOverridesSlice(kernel, { auditLog, environmentPolicy, featureStore, webhookOutbox });
+  createFeatureImportExportSlice(kernel, {
+    auditLog,
+    environmentPolicy,
+    projectPolicy,
+    featureStore,
+    webhookOutbox,
+  });
   const { identityStore } = createIdentitiesSlice(kernel, { auditLog, environmentPolicy, webhookOutbox });
   await createSdkSlice(kernel, { environmentStore, identityStore });
   const context: AppContext = { ...kernel, users, instance };

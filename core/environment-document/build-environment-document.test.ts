@@ -256,11 +256,11 @@ describe('environment document', () => {
     assert.ok(after.revision > before.revision, `${after.revision} > ${before.revision}`);
   });
 
-  it('issues the same number of queries for 10 and for 1,000 features', async () => {
+  it('issues the same number of queries for 10 and for 1,000 features, each with a segment override', async () => {
     const project = await createProject('Many');
     const environment = await createEnvironment(project.id, 'Load');
     const knex = t.ctx.database.knex;
-    await created(`/api/v1/projects/${project.id}/segments/`, {
+    const some = await created(`/api/v1/projects/${project.id}/segments/`, {
       name: 'some',
       rules: [{ type: 'ALL', conditions: [{ operator: 'IS_SET', property: 'x', value: null }] }],
     });
@@ -283,6 +283,30 @@ describe('environment document', () => {
       const options = (await knex('multivariate_feature_options')
         .insert(features.map(({ id }) => ({ feature_id: id, string_value: `v${id}` })))
         .returning(['id', 'feature_id'])) as { id: number; feature_id: number }[];
+      // Every feature also overridden for the segment, with its own state and value.
+      const overrides = (await knex('feature_segments')
+        .insert(
+          features.map(({ id }) => ({
+            feature_id: id,
+            segment_id: some.id,
+            environment_id: environment.id,
+            priority: 0,
+          })),
+        )
+        .returning(['id', 'feature_id'])) as { id: number; feature_id: number }[];
+      const overrideStates = (await knex('feature_states')
+        .insert(
+          overrides.map((override) => ({
+            feature_id: override.feature_id,
+            environment_id: environment.id,
+            feature_segment_id: override.id,
+            enabled: false,
+          })),
+        )
+        .returning('id')) as { id: number }[];
+      await knex('feature_state_values').insert(
+        overrideStates.map((state) => ({ feature_state_id: state.id, type: 'unicode', string_value: 'o' })),
+      );
       const stateOf = new Map(states.map((state) => [state.feature_id, state.id]));
       await knex('multivariate_feature_state_values').insert(
         options.map((option) => ({
@@ -300,7 +324,12 @@ describe('environment document', () => {
       (knex as Knex).on('query', listener);
       try {
         const built = await buildEnvironmentDocument(scope(), environment.id);
-        return { count, features: built?.document.feature_states.length };
+        return {
+          count,
+          features: built?.document.feature_states.length,
+          overrides: built?.document.project.segments.find((segment) => segment.id === some.id)
+            ?.feature_states.length,
+        };
       } finally {
         (knex as Knex).removeListener('query', listener);
       }
@@ -311,6 +340,8 @@ describe('environment document', () => {
     const many = await countQueries();
     assert.equal(few.features, 10);
     assert.equal(many.features, 1000);
+    assert.equal(few.overrides, 10);
+    assert.equal(many.overrides, 1000);
     assert.ok(few.count > 0);
     assert.equal(many.count, few.count);
   });

@@ -5,6 +5,7 @@ import type { FeatureRow, FeatureStateView, MultivariateOptionRow } from '../fea
 import { FeatureStore } from '../features/feature-store.js';
 import { rowToValue } from '../features/feature-value.js';
 import { documentIdentityOverrides } from '../identities/identity-document.js';
+import { SegmentOverrideStore } from '../segment-overrides/segment-override-store.js';
 import { type EngineSegment, SegmentStore } from '../segments/segment-store.js';
 
 // The shape of Flagsmith's `GET /api/v1/environment-document/` (util/mappers/sdk.py over the pydantic models
@@ -112,8 +113,9 @@ interface EnvironmentJoinRow {
 /**
  * Builds the environment document from the database in a constant number of queries, whatever the number of
  * features or segments: the environment with its project and organisation (one), the live defaults (six, in
- * FeatureStore.liveDefaults), the project's live segments (three) and, when the environment uses identity
- * overrides in local evaluation, those (four, in IdentityStore.environmentOverrides). `undefined` if there is no such
+ * FeatureStore.liveDefaults), the project's live segments (three), the segment overrides (three, in
+ * SegmentOverrideStore.liveOverrideStates) and, when the environment uses identity overrides in local
+ * evaluation, those (four, in IdentityStore.environmentOverrides). `undefined` if there is no such
  * environment. Pass a transaction's scope to read the rows and the revision at one instant; outside one, the
  * revision is read first on purpose, so a change committed mid-build can only make the rows newer than the
  * revision they are labelled with (that change's own bump then rebuilds), never older.
@@ -139,7 +141,9 @@ export async function buildEnvironmentDocument(
   const stateOf = (state: FeatureStateView, featureSegment: { priority: number } | null = null) =>
     toDocumentState(state, featuresById.get(state.feature_id) as FeatureRow, optionsById, featureSegment);
 
-  const overrides = segmentOverrides(environmentId);
+  const overrides = await segmentOverrides(scope, environmentId, at, (state, priority) =>
+    featuresById.has(state.feature_id) ? stateOf(state, { priority }) : undefined,
+  );
   // Flagsmith's mapper reads identity overrides only when the environment asks for them in local evaluation.
   const identityOverrides =
     options.identityOverrides !== false && environment.use_identity_overrides_in_local_eval
@@ -284,11 +288,35 @@ function documentSegments(
 }
 
 /**
- * EXTENSION POINT (segment overrides): the environment's live segment-override states by segment id, each with
- * `feature_segment: {priority}`. Vexil has no feature_segments table yet, so there are none. When it does, read
- * them in one query per table here (as FeatureStore.liveDefaults does) and make this async: the query count
- * must stay constant.
+ * The environment's live segment-override states by segment id, each with `feature_segment: {priority}`, in
+ * three queries (SegmentOverrideStore.liveOverrideStates), ordered by priority as Flagsmith lists them.
  */
-function segmentOverrides(_environmentId: number): Map<number, DocumentFeatureStateOut[]> {
-  return new Map();
+async function segmentOverrides(
+  scope: DataScope,
+  environmentId: number,
+  at: Date,
+  toDocument: (state: FeatureStateView, priority: number) => DocumentFeatureStateOut | undefined,
+): Promise<Map<number, DocumentFeatureStateOut[]>> {
+  const states = await new SegmentOverrideStore().liveOverrideStates(scope, environmentId, at);
+  const bySegment = new Map<number, DocumentFeatureStateOut[]>();
+  for (const state of [...states].sort((a, b) => a.priority - b.priority || a.id - b.id)) {
+    const out = toDocument(
+      {
+        ...state,
+        environment_id: environmentId,
+        identity_id: null,
+        feature_segment_id: null,
+        live_from: null,
+        version: null,
+        created_at: new Date(0),
+        updated_at: new Date(0),
+      },
+      state.priority,
+    );
+    if (!out) continue;
+    const list = bySegment.get(state.segment_id) ?? [];
+    list.push(out);
+    bySegment.set(state.segment_id, list);
+  }
+  return bySegment;
 }

@@ -1,18 +1,25 @@
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { DomainError, ErrorCode } from '../errors/domain-error.js';
+import type { DataScope } from '../data/unit-of-work.js';
+import { DomainError, domainErrors, ErrorCode } from '../errors/domain-error.js';
 import { route } from '../http/routes.js';
 import { fields, parseBody } from '../http/validation.js';
-import { idField, optionalDateTime } from '../organisations/organisation-fields.js';
+import { detailedPermissions, detailedPermissionsSubject } from '../organisations/detailed-permissions.js';
+import { canonicalUuid, idField, optionalDateTime } from '../organisations/organisation-fields.js';
 import { existingPathId, pathId, tenantPermissions } from '../organisations/organisation-policy.js';
 import { pageBody, pageRequest } from '../organisations/pagination.js';
 import { grantRoutes } from '../organisations/permission-grant-routes.js';
 import type { PermissionGrants } from '../organisations/permission-grants.js';
 import { type Tenant, tenantOf } from '../organisations/tenant.js';
+import { type ProjectPolicy, projectGrantLevel, projectRules } from '../projects/project-policy.js';
 import type { ShownEnvironmentApiKey } from './environment-api-key-store.js';
 import type { EnvironmentModel } from './environment-models.js';
 import { environmentKeysToWire, environmentPermissionKeys } from './environment-permission-keys.js';
-import { type EnvironmentPolicy, environmentRules as rules } from './environment-policy.js';
+import {
+  type EnvironmentPolicy,
+  environmentGrantLevel,
+  environmentRules as rules,
+} from './environment-policy.js';
 import type { EnvironmentService } from './environment-service.js';
 
 const optionalText = (max: number) => fields.string({ max, allowBlank: true }).nullable().optional();
@@ -61,6 +68,12 @@ export function environmentToWire(environment: EnvironmentModel) {
   };
 }
 
+/** EnvironmentSerializerLight: the same fields without `metadata`. */
+export function environmentLightToWire(environment: EnvironmentModel) {
+  const { metadata: _metadata, ...light } = environmentToWire(environment);
+  return light;
+}
+
 /** EnvironmentAPIKeySerializer. */
 function apiKeyToWire({ row, key }: ShownEnvironmentApiKey) {
   return {
@@ -87,8 +100,9 @@ export function environmentRoutes(deps: {
   environments: EnvironmentService;
   policy: EnvironmentPolicy;
   grants: PermissionGrants;
+  reads: DataScope;
 }): Router {
-  const { environments, policy, grants } = deps;
+  const { environments, policy, grants, reads } = deps;
   const router = Router();
 
   route(router, '/', {
@@ -119,6 +133,17 @@ export function environmentRoutes(deps: {
     get: {
       permission: tenantPermissions.tenant,
       handle: (_req, res) => void res.json(environmentKeysToWire()),
+    },
+  });
+
+  route(router, '/get-by-uuid/:uuid/', {
+    get: {
+      permission: tenantPermissions.tenant,
+      handle: async (req, res) => {
+        const uuid = canonicalUuid(req.params.uuid);
+        if (uuid === undefined) throw domainErrors.notFound();
+        res.json(environmentToWire(await environments.findByUuid(tenantOf(req.principal) as Tenant, uuid)));
+      },
     },
   });
 
@@ -187,6 +212,28 @@ export function environmentRoutes(deps: {
   });
 
   // Flagsmith's EnvironmentAPIKeyViewSet: environment admins only, a plain array, no retrieve.
+  route(router, '/:apiKey/user-detailed-permissions/:userId/', {
+    get: {
+      // Flagsmith: a caller reads their own; only the environment's admins read someone else's.
+      permission: policy.permission(rules.view),
+      handle: async (req, res) => {
+        const access = policy.accessOf(req);
+        const subject = detailedPermissionsSubject(
+          access.organisation.tenant,
+          access.isAdmin,
+          existingPathId(req.params.userId),
+        );
+        const target = {
+          level: environmentGrantLevel,
+          objectId: access.environmentId,
+          organisationId: access.organisation.organisationId,
+          inheritsAdminFrom: { level: projectGrantLevel, objectId: access.projectId },
+        };
+        res.json(await detailedPermissions(reads, target, subject));
+      },
+    },
+  });
+
   route(router, '/:apiKey/api-keys/', {
     get: {
       permission: policy.permission(rules.admin),
@@ -244,5 +291,24 @@ export function environmentRoutes(deps: {
     supportsAdmin: true,
   });
 
+  return router;
+}
+
+/** `GET /api/v1/projects/{id}/environments/`: a plain array, for the project's admins, as Flagsmith's action. */
+export function projectEnvironmentRoutes(deps: {
+  environments: EnvironmentService;
+  projectPolicy: ProjectPolicy;
+}): Router {
+  const router = Router();
+  route(router, '/:projectId/environments/', {
+    get: {
+      permission: deps.projectPolicy.permission(projectRules.admin),
+      handle: async (req, res) => {
+        const access = deps.projectPolicy.accessOf(req);
+        const rows = await deps.environments.allOfProject(access.organisation.tenant, access.projectId);
+        res.json(rows.map(environmentLightToWire));
+      },
+    },
+  });
   return router;
 }

@@ -70,6 +70,21 @@ export class EnvironmentService {
     return this.store.list(this.transactor.reads, tenant, project.id, page);
   }
 
+  /**
+   * Flagsmith's get-by-uuid, among the environments the caller may view: where Flagsmith answers 403 for an
+   * environment it may not view, another tenant's is a 404 here, as every foreign object is.
+   */
+  async findByUuid(tenant: Tenant, uuid: string): Promise<EnvironmentModel> {
+    const environment = await this.store.findByUuid(this.transactor.reads, tenant, uuid);
+    if (!environment) throw domainErrors.notFound();
+    return environment;
+  }
+
+  /** Flagsmith's `projects/{id}/environments/`, which its project admins call. */
+  allOfProject(tenant: Tenant, projectId: number): Promise<EnvironmentModel[]> {
+    return this.store.allOfProject(this.transactor.reads, tenant, projectId);
+  }
+
   async view(access: EnvironmentAccess): Promise<EnvironmentModel> {
     const environment = await this.store.find(
       this.transactor.reads,

@@ -2,6 +2,7 @@ import type { DataScope, UnitOfWork } from '../data/unit-of-work.js';
 import type { PageRequest } from '../organisations/pagination.js';
 import { randomToken } from '../organisations/random-token.js';
 import type { Tenant } from '../organisations/tenant.js';
+import { cloneSegmentOverrides } from '../segment-overrides/segment-override-store.js';
 import { EnvironmentModel } from './environment-models.js';
 import type { EnvironmentPolicy } from './environment-policy.js';
 import { cloneFeatureStates, seedFeatureStates } from './feature-state-seeds.js';
@@ -59,6 +60,15 @@ export class EnvironmentStore {
     return await this.#visible(scope, tenant).findById(id);
   }
 
+  /** Every environment of the project the tenant may see, in id order, unpaged. */
+  async allOfProject(scope: DataScope, tenant: Tenant, projectId: number): Promise<EnvironmentModel[]> {
+    return await this.#visible(scope, tenant).where('project_id', projectId).orderBy('id');
+  }
+
+  async findByUuid(scope: DataScope, tenant: Tenant, uuid: string): Promise<EnvironmentModel | undefined> {
+    return await this.#visible(scope, tenant).where('environments.uuid', uuid).first();
+  }
+
   /** Flagsmith's UniqueTogetherValidator on (name, project). */
   async nameTaken(scope: DataScope, projectId: number, name: string, exceptId?: number): Promise<boolean> {
     const query = scope.knex('environments').where({ project_id: projectId, name });
@@ -109,6 +119,7 @@ export class EnvironmentStore {
       is_creating: false,
     });
     await cloneFeatureStates(uow, source.id, clone.id);
+    await cloneSegmentOverrides(uow, source.id, clone.id);
     return clone;
   }
 

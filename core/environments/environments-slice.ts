@@ -2,9 +2,10 @@ import type { Kernel } from '../app-context.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { OrganisationPolicy } from '../organisations/organisation-policy.js';
 import { PermissionGrants } from '../organisations/permission-grants.js';
+import type { ProjectPolicy } from '../projects/project-policy.js';
 import { EnvironmentApiKeyStore } from './environment-api-key-store.js';
 import { EnvironmentPolicy, environmentGrantLevel } from './environment-policy.js';
-import { environmentRoutes } from './environment-routes.js';
+import { environmentRoutes, projectEnvironmentRoutes } from './environment-routes.js';
 import { EnvironmentService } from './environment-service.js';
 import { EnvironmentStore } from './environment-store.js';
 import { KeySealer } from './key-sealer.js';
@@ -16,7 +17,7 @@ import { KeySealer } from './key-sealer.js';
  */
 export function createEnvironmentsSlice(
   kernel: Kernel,
-  deps: { organisationPolicy: OrganisationPolicy; auditLog: AuditLog },
+  deps: { organisationPolicy: OrganisationPolicy; projectPolicy: ProjectPolicy; auditLog: AuditLog },
 ) {
   const { transactor, routes, secretKey } = kernel;
   const policy = new EnvironmentPolicy(deps.organisationPolicy, transactor.reads);
@@ -30,6 +31,17 @@ export function createEnvironmentsSlice(
     deps.auditLog,
   );
   const grants = new PermissionGrants(environmentGrantLevel, transactor, deps.auditLog);
-  routes.mount('environments', 'api', '/environments', environmentRoutes({ environments, policy, grants }));
+  routes.mount(
+    'environments',
+    'api',
+    '/environments',
+    environmentRoutes({ environments, policy, grants, reads: transactor.reads }),
+  );
+  routes.mount(
+    'environments',
+    'api',
+    '/projects',
+    projectEnvironmentRoutes({ environments, projectPolicy: deps.projectPolicy }),
+  );
   return { environments, environmentPolicy: policy, environmentStore: store };
 }

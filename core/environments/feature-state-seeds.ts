@@ -22,7 +22,7 @@ export const featureStateValueColumns = [
 ] as const;
 
 /**
- * Flagsmith's v1 get_live_feature_states for an environment's defaults: identity overrides left out, `version`
+ * Flagsmith's v1 get_live_feature_states for an environment's defaults: identity and segment overrides left out, `version`
  * and `live_from` set, `live_from` not after `at`; per feature the latest `live_from` wins, then the highest
  * `version`. The one definition of "live" for the document builder and for cloning.
  */
@@ -31,6 +31,7 @@ export function liveDefaultStates(knex: Knex, environmentId: number, at: Date | 
     .distinctOn('feature_id')
     .where('environment_id', environmentId)
     .whereNull('identity_id')
+    .whereNull('feature_segment_id')
     .whereNotNull('version')
     .whereNotNull('live_from')
     .where('live_from', '<=', at)

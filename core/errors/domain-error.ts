@@ -26,13 +26,18 @@ export const ErrorCode = {
   activationStale: 'VEXIL_ACTIVATION_STALE',
   /** An invite that cannot be used by this caller: for another email, or an expired link. */
   inviteInvalid: 'VEXIL_INVITE_INVALID',
+  /** DISABLE_INVITE_LINKS is set and an invite link was to be created. */
+  inviteLinksDisabled: 'VEXIL_INVITE_LINKS_DISABLED',
   /** An endpoint about the signed-in person (e.g. an environment's my-permissions) called with an API key. */
   userOnly: 'VEXIL_USER_ONLY',
+  /** A feature export downloaded before it succeeded (its status is PROCESSING or FAILED). */
+  exportNotReady: 'VEXIL_EXPORT_NOT_READY',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-export type FieldErrors = Record<string, string[]>;
+/** DRF's 400 body: a list of messages per field, or a bare string where Flagsmith raises one outside validation. */
+export type FieldErrors = Record<string, string[] | string>;
 
 export interface DomainErrorOptions {
   /** Seconds after which a retry may succeed (rendered as `Retry-After`). */
@@ -62,6 +67,14 @@ export class ValidationError extends DomainError {
 
   static field(field: string, message: string): ValidationError {
     return new ValidationError({ [field]: [message] });
+  }
+
+  /**
+   * A bare message, as DRF renders a ValidationError raised outside a serializer's validate() (Flagsmith's
+   * feature limit, for one): `{"project": "…"}` rather than `{"project": ["…"]}`.
+   */
+  static bareField(field: string, message: string): ValidationError {
+    return new ValidationError({ [field]: message });
   }
 
   /** DRF's key for errors that belong to the whole body rather than to one field. */

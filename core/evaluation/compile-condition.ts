@@ -2,7 +2,7 @@
 // (flag_engine/segments/evaluator.py): the property's value goes through the context mapper's coercion, the
 // condition string is cast to the value's Python type, and where Python would raise inside a condition the answer
 // is "no match" (README.md, Known gaps, lists each).
-import { hashedPercentageOfPair } from './hashed-percentage.js';
+import { hashedPercentageOfPrefixed, prepareHashPrefix } from './hashed-percentage.js';
 import { compileFullPath, findFirst, type PathStep, parseSimplePath, resolveSteps } from './json-path.js';
 import { parseInValues } from './parse-in-values.js';
 import {
@@ -310,16 +310,17 @@ export function compileCondition(
     // float(value): a str or number; Python raises TypeError on None or a list (Vexil: no match).
     const threshold = castValue(pythonFloatCast(condition.value));
     if (threshold === undefined || Array.isArray(condition.value)) return () => false;
-    const prefix = `${segmentKey},`;
+    const prefix = prepareHashPrefix(`${segmentKey},`);
     // A blank property splits on the identity key (legacy segments).
     if (!property)
-      return (identity) => identity.key !== null && hashedPercentageOfPair(prefix, identity.key) <= threshold;
+      return (identity) =>
+        identity.key !== null && hashedPercentageOfPrefixed(prefix, identity.key) <= threshold;
     const read = compileReader(property, context);
     return (identity) => {
       const value = read(identity);
       return (
         value !== null &&
-        hashedPercentageOfPair(prefix, typeof value === 'string' ? value : pythonStr(value)) <= threshold
+        hashedPercentageOfPrefixed(prefix, typeof value === 'string' ? value : pythonStr(value)) <= threshold
       );
     };
   }

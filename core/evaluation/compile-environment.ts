@@ -11,6 +11,7 @@ import type {
   SegmentResult,
   SegmentRule,
 } from './evaluation-context.js';
+import { type HashPrefix, prepareHashPrefix } from './hashed-percentage.js';
 import {
   documentIdentityKey,
   hidesDisabledFlags,
@@ -41,8 +42,8 @@ export interface CompiledFeatureState {
   readonly value: unknown;
   readonly metadata: Metadata | undefined;
   readonly variants: readonly CompiledVariant[];
-  /** `"{feature key},"`: the multivariate hash input is this plus the identity key. */
-  readonly hashPrefix: string;
+  /** `"{feature key},"` prepared: the multivariate hash input is this plus the identity key. */
+  readonly hashPrefix: HashPrefix;
 }
 
 export interface CompiledOverride {
@@ -199,7 +200,9 @@ function compileFeatureState(feature: FeatureContext): CompiledFeatureState {
         reason: `SPLIT; weight=${pythonStr(variant.weight)}`,
       };
     }),
-    hashPrefix: `${typeof feature.key === 'string' ? feature.key : pythonStr(feature.key)},`,
+    hashPrefix: prepareHashPrefix(
+      `${typeof feature.key === 'string' ? feature.key : pythonStr(feature.key)},`,
+    ),
   };
 }
 

@@ -10,7 +10,7 @@ import {
 } from './compile-environment.js';
 import type { DocumentIdentity } from './environment-document.js';
 import type { EvaluationResult, FlagResult, SegmentResult } from './evaluation-context.js';
-import { hashedPercentageOfPair } from './hashed-percentage.js';
+import { hashedPercentageOfPrefixed } from './hashed-percentage.js';
 import { IDENTITY_OVERRIDE_SEGMENT_NAME } from './map-environment-document.js';
 import { isPythonInt, orderedEntries, type PythonScalar, pythonStr, toContextValue } from './python-value.js';
 
@@ -186,7 +186,7 @@ export function evaluateList(
     let variant: string | null = null;
     const variants = chosen.variants;
     if (key !== null && variants.length > 0) {
-      const percentage = hashedPercentageOfPair(chosen.hashPrefix, key);
+      const percentage = hashedPercentageOfPrefixed(chosen.hashPrefix, key);
       variant = 'control';
       let start = 0;
       for (const option of variants) {

@@ -1,6 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { hashedPercentage, hashedPercentageOfJoined, hashedPercentageOfPair } from './hashed-percentage.js';
+import {
+  hashedPercentage,
+  hashedPercentageOfJoined,
+  hashedPercentageOfPair,
+  hashedPercentageOfPrefixed,
+  prepareHashPrefix,
+} from './hashed-percentage.js';
 import { md5 } from './md5.js';
 
 function bigIntPercentage(text: string): number {
@@ -34,6 +40,46 @@ describe('hashed percentage (Flagsmith get_hashed_percentage_for_object_ids)', (
       }
     }
   });
+  it('hashes a prepared prefix with a suffix as their concatenation, at every alignment and length', () => {
+    const suffixes = [
+      'user',
+      'é',
+      '😀',
+      'x'.repeat(60),
+      '',
+      'api_key_user_123',
+      'a',
+      'ab',
+      'abc',
+      'w'.repeat(50),
+    ];
+    const prefixes = ['', '7', '70,', '704,', '7042,', 'ü,', 'y'.repeat(50), 'z'.repeat(55), 'q'.repeat(56)];
+    for (let round = 0; round < 2; round++) {
+      // Prefixes in both orders under one suffix: the suffix's layouts are cached per alignment.
+      for (const suffix of suffixes) {
+        for (const text of round === 0 ? prefixes : [...prefixes].reverse()) {
+          assert.equal(
+            hashedPercentageOfPrefixed(prepareHashPrefix(text), suffix),
+            bigIntPercentage(text + suffix),
+            `${text}|${suffix}`,
+          );
+        }
+      }
+    }
+  });
+
+  it('retries a prepared prefix with the ids repeated when the value would be 100', () => {
+    let found: string | undefined;
+    for (let i = 0; i < 200_000 && found === undefined; i++) {
+      if (bigIntPercentage(`1,${i}`) === 100) found = String(i);
+    }
+    assert.ok(found, 'no id hashing to 100 in the search range');
+    assert.equal(
+      hashedPercentageOfPrefixed(prepareHashPrefix('1,'), found),
+      bigIntPercentage(`1,${found},1,${found}`),
+    );
+  });
+
   it('retries with the ids repeated when the value would be 100', () => {
     // Find ids whose first hash hits remainder 9998 (value 100): about one in 9999.
     let found: string | undefined;

@@ -119,10 +119,37 @@ function codePointLess(left: string, right: string): boolean {
   return left.length < right.length;
 }
 
-type Scalar = string | number | boolean;
+type Scalar = string | number | bigint | boolean;
 
 function isScalar(value: unknown): value is Scalar {
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+  return (
+    typeof value === 'string' ||
+    typeof value === 'number' ||
+    typeof value === 'boolean' ||
+    typeof value === 'bigint'
+  );
+}
+
+/**
+ * Python's order of two numbers, exact across ints past 2^53 (bigints here) and floats: -1, 0, 1, or NaN when
+ * unordered. Query literals are doubles already: jsonpath-rfc9535 reads an integer literal as int(float(text)).
+ */
+function compareExactly(left: number | bigint, right: number | bigint): number {
+  if (typeof left === 'number' && typeof right === 'number') {
+    return left < right ? -1 : left > right ? 1 : left === right ? 0 : Number.NaN;
+  }
+  if (typeof left === 'bigint' && typeof right === 'bigint') return left < right ? -1 : left > right ? 1 : 0;
+  const big = (typeof left === 'bigint' ? left : right) as bigint;
+  const float = (typeof left === 'bigint' ? right : left) as number;
+  let order: number;
+  if (Number.isNaN(float)) return Number.NaN;
+  if (!Number.isFinite(float)) order = float > 0 ? -1 : 1;
+  else {
+    // big against the float: compare with its floor; a fractional part makes big the smaller when they tie.
+    const floor = BigInt(Math.floor(float));
+    order = big < floor ? -1 : big > floor ? 1 : Number.isInteger(float) ? 0 : -1;
+  }
+  return typeof left === 'bigint' ? order : -order;
 }
 
 /** jsonpath-rfc9535's `_lt`: strs by code point, numbers with bool as an int (Python's bool is an int). */
@@ -130,7 +157,48 @@ function pythonLessThan(left: Scalar, right: Scalar): boolean {
   if (typeof left === 'string' || typeof right === 'string') {
     return typeof left === 'string' && typeof right === 'string' && codePointLess(left, right);
   }
-  return Number(left) < Number(right);
+  const a = typeof left === 'boolean' ? Number(left) : left;
+  const b = typeof right === 'boolean' ? Number(right) : right;
+  return compareExactly(a, b) === -1;
+}
+
+/** jsonpath-rfc9535's `_eq` on two scalars: a bool equals only a bool; ints and floats compare exactly. */
+function pythonEqual(left: Scalar, right: Scalar): boolean {
+  if (typeof left === 'boolean' || typeof right === 'boolean') return left === right;
+  if (typeof left === 'string' || typeof right === 'string') return left === right;
+  return compareExactly(left, right) === 0;
+}
+
+/**
+ * Python's `==` inside lists and dicts (jsonpath-rfc9535 compares non-scalars with it): there `True == 1` and
+ * `1 == 1.0`, ints and floats compare exactly, dicts ignore key order.
+ */
+function pythonDeepEqual(left: unknown, right: unknown): boolean {
+  if (left === null || right === null) return left === right;
+  if (Array.isArray(left) || Array.isArray(right)) {
+    if (!Array.isArray(left) || !Array.isArray(right) || left.length !== right.length) return false;
+    return left.every((item, index) => pythonDeepEqual(item, right[index]));
+  }
+  if (typeof left === 'object' || typeof right === 'object') {
+    if (typeof left !== 'object' || typeof right !== 'object') return false;
+    const keys = Object.keys(left as object);
+    if (keys.length !== Object.keys(right as object).length) return false;
+    return keys.every(
+      (key) =>
+        Object.hasOwn(right as object, key) &&
+        pythonDeepEqual((left as Record<string, unknown>)[key], (right as Record<string, unknown>)[key]),
+    );
+  }
+  if (typeof left === 'string' || typeof right === 'string') return left === right;
+  if (!isScalar(left) || !isScalar(right)) return false;
+  const a = typeof left === 'boolean' ? Number(left) : left;
+  const b = typeof right === 'boolean' ? Number(right) : right;
+  return compareExactly(a as number | bigint, b as number | bigint) === 0;
+}
+
+/** A filter operand that is one value (not Nothing, not a node list of zero or several nodes). */
+function isValue(value: unknown): boolean {
+  return value !== Nothing && value !== undefined && !(value instanceof JSONPathNodeList);
 }
 
 // Filter comparisons of two scalars follow jsonpath-rfc9535 (the RFC leaves bool/number and string order to the
@@ -146,14 +214,24 @@ const singular = (value: unknown): unknown =>
   value instanceof JSONPathNodeList && value.nodes.length === 1 ? value.nodes[0]?.value : value;
 infix.evaluate = function evaluate(context) {
   const operator = this.operator;
-  if (operator !== '<' && operator !== '>' && operator !== '<=' && operator !== '>=') {
-    return evaluateInfix.call(this, context);
-  }
+  const ordered = operator === '<' || operator === '>' || operator === '<=' || operator === '>=';
+  if (!ordered && operator !== '==' && operator !== '!=') return evaluateInfix.call(this, context);
   const left = singular((this.left as { evaluate: (c: unknown) => unknown }).evaluate(context));
   const right = singular((this.right as { evaluate: (c: unknown) => unknown }).evaluate(context));
-  if (!isScalar(left) || !isScalar(right)) return evaluateInfix.call(this, context);
-  // Python's `_eq`: a bool equals only a bool.
-  const equal = typeof left === typeof right && left === right;
+  if (!isScalar(left) || !isScalar(right)) {
+    if (
+      ordered ||
+      !isValue(left) ||
+      !isValue(right) ||
+      (typeof left !== 'object' && typeof right !== 'object')
+    )
+      return evaluateInfix.call(this, context);
+    const equal = pythonDeepEqual(left, right);
+    return operator === '==' ? equal : !equal;
+  }
+  const equal = pythonEqual(left, right);
+  if (operator === '==') return equal;
+  if (operator === '!=') return !equal;
   if (operator === '<') return pythonLessThan(left, right);
   if (operator === '>') return pythonLessThan(right, left);
   if (operator === '<=') return pythonLessThan(left, right) || equal;
@@ -173,10 +251,10 @@ const views = new WeakMap<object, object>();
 
 /**
  * What json-p3 sees of a context value: Maps and objects read by parseJson present their keys in Python's dict
- * order (a Proxy's ownKeys), and Python-typed numbers (PythonFloat, bigint) are plain numbers.
+ * order (a Proxy's ownKeys), a PythonFloat is its number, and an int past 2^53 stays a bigint (the filter
+ * comparisons above compare it exactly).
  */
 function view(value: unknown): unknown {
-  if (typeof value === 'bigint') return Number(value);
   if (typeof value !== 'object' || value === null) return value;
   if (value instanceof PythonFloat) return value.value;
   const cached = views.get(value);

@@ -266,6 +266,93 @@ export function md5(input: string): Uint8Array {
   return writeDigest();
 }
 
+/**
+ * A hash prefix prepared for `md5StateOfPrefixed`. Its bytes are laid out as message words on its first use, not
+ * when compiled: an environment compiles tens of thousands of prefixes, most of which a given run never hashes.
+ */
+export interface Md5Prefix {
+  readonly text: string;
+  /** The prefix's bytes in message-word order (zero beyond them); null when not short ASCII; undefined until used. */
+  words: Int32Array | null | undefined;
+}
+
+export function prepareMd5Prefix(text: string): Md5Prefix {
+  return { text, words: undefined };
+}
+
+function layOutPrefix(prefix: Md5Prefix): Int32Array | null {
+  const text = prefix.text;
+  let laidOut: Int32Array | null = null;
+  if (text.length <= 55) {
+    laidOut = new Int32Array(16);
+    for (let i = 0; i < text.length && laidOut !== null; i++) {
+      const code = text.charCodeAt(i);
+      if (code >= 0x80) laidOut = null;
+      else laidOut[i >> 2] = (laidOut[i >> 2] as number) | (code << ((i & 3) << 3));
+    }
+  }
+  prefix.words = laidOut;
+  return laidOut;
+}
+
+// The suffix last hashed (the identity key, the same for every feature of one evaluation), laid out once per byte
+// alignment of the prefix's end: its bytes and the 0x80 terminator, as if it started at byte `alignment` of a word.
+let cachedSuffix: string | undefined;
+let cachedSuffixAscii = false;
+const suffixWords = new Int32Array(64);
+const suffixAlignmentReady = [false, false, false, false];
+
+function prepareSuffix(suffix: string): void {
+  cachedSuffix = suffix;
+  suffixAlignmentReady.fill(false);
+  cachedSuffixAscii = suffix.length <= 55;
+  for (let i = 0; i < suffix.length && cachedSuffixAscii; i++) {
+    if (suffix.charCodeAt(i) >= 0x80) cachedSuffixAscii = false;
+  }
+}
+
+function alignSuffix(suffix: string, alignment: number): void {
+  const base = alignment * 16;
+  suffixWords.fill(0, base, base + 16);
+  const length = suffix.length;
+  for (let i = 0; i < length; i++) {
+    const at = i + alignment;
+    suffixWords[base + (at >> 2)] =
+      (suffixWords[base + (at >> 2)] as number) | (suffix.charCodeAt(i) << ((at & 3) << 3));
+  }
+  const end = length + alignment;
+  suffixWords[base + (end >> 2)] = (suffixWords[base + (end >> 2)] as number) | (0x80 << ((end & 3) << 3));
+  suffixAlignmentReady[alignment] = true;
+}
+
+/**
+ * md5(prefix.text + suffix) as the four state words (the digest is their little-endian bytes). The array is reused
+ * by the next call. Hashing many prefixes with one suffix lays the suffix out once, not once per prefix.
+ */
+export function md5StateOfPrefixed(prefix: Md5Prefix, suffix: string): Int32Array {
+  if (suffix !== cachedSuffix) prepareSuffix(suffix);
+  const prefixWords = prefix.words === undefined ? layOutPrefix(prefix) : prefix.words;
+  const split = prefix.text.length;
+  const length = split + suffix.length;
+  if (prefixWords === null || !cachedSuffixAscii || length > 55) {
+    md5Bytes(prefix.text + suffix);
+    return state;
+  }
+  const alignment = split & 3;
+  if (!suffixAlignmentReady[alignment]) alignSuffix(suffix, alignment);
+  const first = split >> 2;
+  for (let w = 0; w < first; w++) words[w] = prefixWords[w] as number;
+  const base = alignment * 16 - first;
+  words[first] = (prefixWords[first] as number) | (suffixWords[base + first] as number);
+  // The terminator is at byte ≤ 55, so words 14 and 15 hold only the bit length.
+  for (let w = first + 1; w < 14; w++) words[w] = suffixWords[base + w] as number;
+  words[14] = length * 8;
+  words[15] = 0;
+  reset();
+  compress();
+  return state;
+}
+
 /** md5(prefix + suffix), reusing the digest array like `md5`. */
 export function md5OfPair(prefix: string, suffix: string): Uint8Array {
   if (!md5ShortAsciiPair(prefix, suffix)) md5Bytes(prefix + suffix);

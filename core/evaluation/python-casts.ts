@@ -8,12 +8,14 @@ import {
   type PythonScalar,
   toScalar,
 } from './python-value.js';
+import { DECIMAL_CLASS } from './unicode-14-tables.js';
 
 /** str.isspace(): what int() and float() strip, and what `\s` matches in a Python str pattern. */
 export const PYTHON_WHITESPACE =
   '\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 const PYTHON_SPACE = new RegExp(`[${PYTHON_WHITESPACE}]`, 'u');
-const DECIMAL_DIGIT = /\p{Nd}/u;
+// Python 3.11's decimal digits (Unicode 14), not Node's newer table.
+const DECIMAL_DIGIT = new RegExp(`[${DECIMAL_CLASS}]`, 'u');
 const NON_ASCII = /[\u0080-\u{10ffff}]/u;
 const MAX_INT_DIGITS = 4300;
 

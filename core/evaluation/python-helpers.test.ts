@@ -3,6 +3,7 @@ import { pythonFloat, pythonInt } from './python-casts.js';
 import { compilePythonRegex } from './python-regex.js';
 import { compareSemver, parseSemver } from './python-semver.js';
 import { pythonStr } from './python-value.js';
+import { DECIMAL_CLASS, WORD_CLASS } from './unicode-14-tables.js';
 
 describe('Python casts', () => {
   it('int() and float() accept what Python accepts', () => {
@@ -77,6 +78,66 @@ describe('Python regex', () => {
     assert.equal(matches('(?:ab)++c', 'ababc'), true);
     assert.equal(matches('(a)*+a', 'aa'), false);
     assert.equal(matches('(a)(?>(b))\\2', 'abb'), true);
+  });
+  it('runs conditional groups and backreferences as Python (the backtracking matcher)', () => {
+    const matches = (pattern: string, text: string) => compilePythonRegex(pattern)?.(text);
+    assert.equal(matches('(a)?(?(1)b|c)', 'ab'), true);
+    assert.equal(matches('(a)?(?(1)b|c)', 'c'), true);
+    assert.equal(matches('(a)?(?(1)b|c)', 'b'), false);
+    assert.equal(matches('(?P<x><)?a(?(x)>)$', '<a>'), true);
+    assert.equal(matches('(?P<x><)?a(?(x)>)$', '<a'), false);
+    // A group keeps its capture from an earlier iteration; a reference to a group that did not take part fails.
+    assert.equal(matches('(?:(a)|b)*(?(1)x|y)', 'bax'), true);
+    assert.equal(matches('(?:(a)|b)*(?(1)x|y)', 'bay'), false);
+    assert.equal(matches('(a)?\\1', 'b'), false);
+    // Case-insensitive references compare by simple lowercase, scoped flags included.
+    assert.equal(matches('(?i)(ſ)\\1', 'ſs'), false);
+    assert.equal(matches('(?i)(k)\\1', 'k\u212a'), true);
+    assert.equal(matches('(?i)(a)(?-i:\\1)', 'aA'), false);
+    assert.equal(matches('(?i)(?-i:(a))\\1', 'aA'), true);
+    assert.equal(compilePythonRegex('(?(1)a|b|c)(x)'), undefined);
+    assert.equal(compilePythonRegex('(?(2)a)(b)'), undefined);
+    assert.equal(compilePythonRegex('(?<=a|bc)d'), undefined);
+  });
+  it('answers no match, without throwing, when a backtracking match exceeds its step bound', () => {
+    const test = compilePythonRegex('(a*)*\\1b');
+    assert.ok(test);
+    assert.equal(test('a'.repeat(40)), false);
+    assert.equal(test('aab'), true);
+  });
+  it('repeats a single character as a loop on the backtracking path, so long texts do not exhaust the stack', () => {
+    const text = `aa${'x'.repeat(50_000)}`;
+    assert.equal(compilePythonRegex('(a)\\1.*$')?.(text), true);
+    assert.equal(compilePythonRegex('(a)\\1x*?$')?.(text), true);
+    assert.equal(compilePythonRegex('(a)\\1x*+x')?.(text), false);
+    assert.equal(compilePythonRegex('(a)\\1[x]{2,5}y')?.(text), false);
+  });
+  it("agrees with V8's property classes on Latin-1, where the fast twin of a \\w pattern runs", () => {
+    const word = new RegExp(`^[${WORD_CLASS}]$`, 'u');
+    const decimal = new RegExp(`^[${DECIMAL_CLASS}]$`, 'u');
+    for (let codePoint = 0; codePoint <= 0xff; codePoint++) {
+      const char = String.fromCodePoint(codePoint);
+      assert.equal(word.test(char), /^[\p{L}\p{N}_]$/u.test(char), `\\w ${codePoint}`);
+      assert.equal(decimal.test(char), /^\p{Nd}$/u.test(char), `\\d ${codePoint}`);
+    }
+    // Beyond Latin-1 the exact tables decide: U+1E4F1 is a digit to Node, not to Python 3.11.
+    assert.equal(compilePythonRegex('a\\d')?.('a\u{1e4f1}'), false);
+    assert.equal(compilePythonRegex('\\w+$')?.('ñandú_²'), true);
+  });
+  it('reads named characters and Unicode 14 tables as Python 3.11', () => {
+    const matches = (pattern: string, text: string) => compilePythonRegex(pattern)?.(text);
+    assert.equal(matches('\\N{latin small letter a}', 'a'), true);
+    assert.equal(matches('[\\N{LATIN SMALL LETTER A}-\\N{LATIN SMALL LETTER C}]', 'b'), true);
+    assert.equal(matches('\\N{HANGUL SYLLABLE GAGG}', '\uac02'), true);
+    assert.equal(matches('\\N{CJK UNIFIED IDEOGRAPH-4E00}', '\u4e00'), true);
+    assert.equal(compilePythonRegex('\\N{cjk unified ideograph-4E00}'), undefined);
+    assert.equal(compilePythonRegex('\\N{NO SUCH NAME}'), undefined);
+    // Assigned after Unicode 14: a Nag Mundari digit (Unicode 15) and a Cyrillic capital letter (Unicode 16).
+    assert.equal(matches('\\d', '\u{1e4f1}'), false);
+    assert.equal(matches('\\w', '\u1c89'), false);
+    assert.equal(matches('(?i)\u1c89', '\u1c8a'), false);
+    assert.equal(pythonInt('\u{1e4f1}'), undefined);
+    assert.equal(pythonInt('\u0661'), 1);
   });
   it('is reusable: the sticky index is reset on every test', () => {
     const test = compilePythonRegex('a+');

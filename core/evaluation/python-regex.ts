@@ -4,8 +4,17 @@
 // spelling out every construct whose meaning differs (so no JavaScript `m`/`s` flag and no `\r`/U+2028 line
 // terminators leak in). Patterns Python rejects give undefined: such a condition never matches.
 import { PYTHON_WHITESPACE } from './python-casts.js';
+import { compileBacktracking } from './python-regex-backtrack.js';
+import {
+  DECIMAL_CLASS,
+  IDENTIFIER_CONTINUE_CLASS,
+  IDENTIFIER_START_CLASS,
+  SIMPLE_LOWERCASE,
+  WORD_CLASS,
+} from './unicode-14-tables.js';
+import { lookupCharacterName } from './unicode-names.js';
 
-interface Flags {
+export interface Flags {
   i: boolean;
   m: boolean;
   s: boolean;
@@ -13,21 +22,36 @@ interface Flags {
   a: boolean;
 }
 
-const UNICODE_WORD = '\\p{L}\\p{N}_';
+// Python 3.11's tables (Unicode 14), not Node's newer ones. V8 matches its own property class for letters and
+// numbers two to three times faster than the same (large) set spelled out, and on Latin-1 text the two agree
+// (python-helpers.test.ts checks it): a pattern with `\w`, `\W`, `\b` or `\B` also gets a property-class twin, run
+// on Latin-1 text only. The digit table is small enough to match as fast as `\p{Nd}`.
+const UNICODE_WORD = WORD_CLASS;
+const PROPERTY_WORD = '\\p{L}\\p{N}_';
+const LATIN1_ONLY = /^[^\u0100-\uffff]*$/;
 const ASCII_WORD = 'A-Za-z0-9_';
 const ASCII_SPACE = ' \\t\\n\\r\\f\\v';
 const VERBOSE_SPACE = new Set([' ', '\t', '\n', '\r', '\v', '\f']);
 const OCTAL = /^[0-7]$/;
 const DIGIT = /^[0-9]$/;
 const HEX = /^[0-9a-fA-F]+$/;
-const IDENTIFIER = /^[\p{ID_Start}_][\p{ID_Continue}]*$/u;
+/** str.isidentifier(): a group name. */
+export const IDENTIFIER = new RegExp(`^[${IDENTIFIER_START_CLASS}][${IDENTIFIER_CONTINUE_CLASS}]*$`, 'u');
 // Letters that are escapes in Python; any other ASCII letter after a backslash is an error.
 const ESCAPE_LETTERS = new Set('abBdDfnrsStvwWZAxuUN');
 const CLASS_ESCAPE_LETTERS = new Set('abdDfnrsStvwWxuUN');
 
-class Unsupported extends Error {}
+export class Unsupported extends Error {}
 
-function fail(): never {
+/**
+ * A pattern only the backtracking matcher runs as Python does: a conditional group, or a backreference (in Python a
+ * reference to a group that did not take part fails, where JavaScript's matches the empty string; a group keeps its
+ * capture from an earlier iteration of a repeat, where JavaScript's is reset; and case-insensitive references
+ * compare by simple lowercase).
+ */
+class NeedsBacktracking extends Error {}
+
+export function fail(): never {
   throw new Unsupported();
 }
 
@@ -45,17 +69,19 @@ interface ClassItems {
   complements: string[];
 }
 
-function setFor(letter: string, flags: Flags): { body: string; negated: boolean } {
+function setFor(letter: string, flags: Flags, properties: boolean): { body: string; negated: boolean } {
   const lower = letter.toLowerCase();
   const body =
     lower === 'd'
       ? flags.a
         ? '0-9'
-        : '\\p{Nd}'
+        : DECIMAL_CLASS
       : lower === 'w'
         ? flags.a
           ? ASCII_WORD
-          : UNICODE_WORD
+          : properties
+            ? PROPERTY_WORD
+            : UNICODE_WORD
         : flags.a
           ? ASCII_SPACE
           : PYTHON_WHITESPACE;
@@ -95,8 +121,16 @@ const EXTRA_CASES: readonly (readonly number[])[] = [
 // Every cased letter lies below U+20000.
 const CASED_LIMIT = 0x20000;
 
-function lower(codePoint: number): number {
-  return String.fromCodePoint(codePoint).toLowerCase().codePointAt(0) as number;
+let lowercase: Map<number, number> | undefined;
+
+/** Python's simple lowercase mapping of one code point (_sre.unicode_tolower, Unicode 14). */
+export function pythonLower(codePoint: number): number {
+  if (lowercase === undefined) {
+    lowercase = new Map();
+    for (let i = 0; i < SIMPLE_LOWERCASE.length; i += 2)
+      lowercase.set(SIMPLE_LOWERCASE[i] as number, SIMPLE_LOWERCASE[i + 1] as number);
+  }
+  return lowercase.get(codePoint) ?? codePoint;
 }
 
 let caseGroups:
@@ -109,7 +143,7 @@ function equivalenceClasses(): NonNullable<typeof caseGroups> {
   const byLower = new Map<number, number[]>();
   for (let codePoint = 0; codePoint < CASED_LIMIT; codePoint++) {
     if (codePoint >= 0xd800 && codePoint <= 0xdfff) continue;
-    const key = lower(codePoint);
+    const key = pythonLower(codePoint);
     const members = byLower.get(key);
     if (members) members.push(codePoint);
     else byLower.set(key, [codePoint]);
@@ -132,7 +166,7 @@ function equivalenceClasses(): NonNullable<typeof caseGroups> {
   return caseGroups;
 }
 
-class Translator {
+export class Translator {
   position = 0;
   out = '';
   /**
@@ -143,14 +177,24 @@ class Translator {
   helpers = 0;
   readonly openGroups = new Set<number>();
   readonly names = new Map<string, number>();
-  /** Inside a lookbehind, which Python requires to be of fixed width. */
-  lookbehind = 0;
-  /** Set when a backreference is case-insensitive: only JavaScript's `i` flag can compare captured text so. */
-  ignoreCaseBackreference = false;
+  /** Set by a look-behind, which Python requires to be of fixed width: the backtracking parser checks widths. */
+  hasLookbehind = false;
   /** Where the last quantifiable atom starts in `out`, or -1 after an assertion or at the start of a branch. */
   atomStart = -1;
 
-  constructor(readonly pattern: string) {}
+  /** Set when the pattern uses the Unicode word table (then a property-class twin is worth building). */
+  usesUnicodeTables = false;
+
+  /** `properties`: write V8's property class for `\w \W \b \B`, exact on Latin-1 text only. */
+  constructor(
+    readonly pattern: string,
+    readonly properties = false,
+  ) {}
+
+  unicodeSet(letter: string, flags: Flags): { body: string; negated: boolean } {
+    if (!flags.a && /[wW]/.test(letter)) this.usesUnicodeTables = true;
+    return setFor(letter, flags, this.properties);
+  }
 
   peek(offset = 0): string {
     const point = this.pattern.codePointAt(this.position + offset);
@@ -232,8 +276,6 @@ class Translator {
 
   quantifier(text: string): void {
     if (this.atomStart < 0) fail();
-    // Python refuses a look-behind that is not of fixed width.
-    if (this.lookbehind > 0) fail();
     let quantifier = text;
     const modifier = this.peek();
     if (modifier === '?') {
@@ -266,7 +308,6 @@ class Translator {
     const min = low === '' ? 0 : Number(low);
     const max = high === '' ? Number.POSITIVE_INFINITY : Number(high);
     if (max < min || min >= 4294967295 || (Number.isFinite(max) && max >= 4294967295)) fail();
-    if (this.lookbehind > 0 && max !== min) fail();
     this.position += (match[0] as string).length;
     if (this.atomStart < 0) fail();
     const quantifier = Number.isFinite(max) ? `{${min},${max}}` : `{${min},}`;
@@ -310,6 +351,9 @@ class Translator {
         if (end < 0) fail();
         this.position = end + 1;
         return;
+      } else if (kind === '(') {
+        // A conditional group `(?(1)yes|no)`: JavaScript has none.
+        throw new NeedsBacktracking();
       } else if (kind === '>') {
         const helper = `a${++this.helpers}`;
         this.out += `(?:(?=(?<${helper}>`;
@@ -326,9 +370,7 @@ class Translator {
           const name = this.groupName(')');
           const group = this.names.get(name);
           if (group === undefined || this.openGroups.has(group)) fail();
-          if (flags.i) this.ignoreCaseBackreference = true;
-          this.emitAtom(`\\k<g${group}>`);
-          return;
+          throw new NeedsBacktracking();
         } else fail();
       } else if (/[aiLmsux-]/.test(kind)) {
         // Scoped flags `(?flags-flags:…)`; global flags are only allowed at the start (handled by the caller).
@@ -351,9 +393,8 @@ class Translator {
       this.out += `(?<g${pythonGroup}>`;
     }
     if (pythonGroup > 0) this.openGroups.add(pythonGroup);
-    if (lookbehind) this.lookbehind++;
+    if (lookbehind) this.hasLookbehind = true;
     this.sequence(inner, depth + 1);
-    if (lookbehind) this.lookbehind--;
     if (this.next() !== ')') fail();
     if (pythonGroup > 0) this.openGroups.delete(pythonGroup);
     this.out += close;
@@ -394,6 +435,17 @@ class Translator {
         if (codePoint > 0x10ffff) fail();
         return codePoint;
       }
+      case 'N': {
+        // \N{NAME}: Python's unicodedata.lookup (Unicode 14), a name table JavaScript does not ship.
+        if (this.peek() !== '{') fail();
+        const end = this.pattern.indexOf('}', this.position + 1);
+        if (end < 0) fail();
+        const name = this.pattern.slice(this.position + 1, end);
+        const codePoint = name === '' ? undefined : lookupCharacterName(name);
+        if (codePoint === undefined) fail();
+        this.position = end + 1;
+        return codePoint;
+      }
       default:
         return undefined;
     }
@@ -404,8 +456,6 @@ class Translator {
     if (letter === '') fail();
     if (/[A-Za-z]/.test(letter)) {
       if (!ESCAPE_LETTERS.has(letter)) fail();
-      // \N{NAME} needs Unicode's name table, which JavaScript does not ship.
-      if (letter === 'N') fail();
       if (letter === 'A') {
         this.emitAssertion('(?<![\\s\\S])');
         return;
@@ -415,7 +465,8 @@ class Translator {
         return;
       }
       if (letter === 'b' || letter === 'B') {
-        const word = `[${flags.a ? ASCII_WORD : UNICODE_WORD}]`;
+        if (!flags.a) this.usesUnicodeTables = true;
+        const word = `[${flags.a ? ASCII_WORD : this.properties ? PROPERTY_WORD : UNICODE_WORD}]`;
         this.emitAssertion(
           letter === 'b'
             ? `(?:(?<=${word})(?!${word})|(?<!${word})(?=${word}))`
@@ -425,7 +476,7 @@ class Translator {
         return;
       }
       if ('dDwWsS'.includes(letter)) {
-        const set = setFor(letter, flags);
+        const set = this.unicodeSet(letter, flags);
         this.emitAtom(`[${set.negated ? '^' : ''}${set.body}]`);
         return;
       }
@@ -453,9 +504,7 @@ class Translator {
       }
       const group = Number(digits);
       if (group > this.groups || this.openGroups.has(group)) fail();
-      if (flags.i) this.ignoreCaseBackreference = true;
-      this.emitAtom(`\\k<g${group}>`);
-      return;
+      throw new NeedsBacktracking();
     }
     this.literalAtom(letter.codePointAt(0) as number, flags);
   }
@@ -468,8 +517,8 @@ class Translator {
     const letter = this.next();
     if (letter === '') fail();
     if (/[A-Za-z]/.test(letter)) {
-      if (!CLASS_ESCAPE_LETTERS.has(letter) || letter === 'N') fail();
-      if ('dDwWsS'.includes(letter)) return setFor(letter, flags);
+      if (!CLASS_ESCAPE_LETTERS.has(letter)) fail();
+      if ('dDwWsS'.includes(letter)) return this.unicodeSet(letter, flags);
       return this.escapedCodePoint(letter, true) as number;
     }
     if (OCTAL.test(letter)) {
@@ -544,7 +593,11 @@ function caseClosureExtras(parts: readonly string[]): number[] {
 
 const GLOBAL_FLAGS = /^\(\?([aiLmsux]+)\)/;
 
-function translate(pattern: string): { source: string; flags: string } | undefined {
+type Translated =
+  | { source: string; flags: string; latin1Source?: string }
+  | { backtracking: (text: string) => boolean };
+
+function translate(pattern: string): Translated | undefined {
   const flags: Flags = { i: false, m: false, s: false, x: false, a: false };
   let body = pattern;
   let unicode = false;
@@ -565,23 +618,42 @@ function translate(pattern: string): { source: string; flags: string } | undefin
     translator.sequence(flags, 0);
   } catch (error) {
     if (error instanceof Unsupported) return undefined;
+    if (error instanceof NeedsBacktracking) {
+      const backtracking = compileBacktracking(body, flags);
+      return backtracking && { backtracking };
+    }
     throw error;
   }
-  // Sticky: the match must start at index 0 (Python's re.match). Case-insensitivity is spelled out in the
-  // pattern, except for backreferences, which only the `i` flag can compare (not with a case-sensitive scope).
-  if (translator.ignoreCaseBackreference && /\(\?[a-zA-Z]*-[a-zA-Z]*i/.test(body)) return undefined;
-  return { source: translator.out, flags: translator.ignoreCaseBackreference ? 'iuy' : 'uy' };
+  // Python refuses a look-behind whose width is not fixed ("a+", "a|bc"; a quantified look-ahead inside is
+  // fine): the backtracking parser computes widths as Python does. JavaScript then runs the pattern as it is.
+  if (translator.hasLookbehind && compileBacktracking(body, flags) === undefined) return undefined;
+  // Sticky: the match must start at index 0 (Python's re.match). Case-insensitivity is spelled out in the pattern.
+  if (!translator.usesUnicodeTables) return { source: translator.out, flags: 'uy' };
+  const twin = new Translator(body, true);
+  twin.sequence(flags, 0);
+  return { source: translator.out, flags: 'uy', latin1Source: twin.out };
 }
 
 /** A tester for a Python regex, or undefined when Python would fail to compile it (such a condition never matches). */
 export function compilePythonRegex(pattern: string): ((text: string) => boolean) | undefined {
   const translated = translate(pattern);
   if (!translated) return undefined;
+  if ('backtracking' in translated) return translated.backtracking;
   let regex: RegExp;
+  let latin1: RegExp | undefined;
   try {
     regex = new RegExp(translated.source, translated.flags);
+    if (translated.latin1Source !== undefined) latin1 = new RegExp(translated.latin1Source, translated.flags);
   } catch {
     return undefined;
+  }
+  if (latin1 !== undefined) {
+    const onLatin1 = latin1;
+    return (text) => {
+      const chosen = LATIN1_ONLY.test(text) ? onLatin1 : regex;
+      chosen.lastIndex = 0;
+      return chosen.test(text);
+    };
   }
   return (text) => {
     regex.lastIndex = 0;

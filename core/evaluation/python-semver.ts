@@ -2,13 +2,18 @@
 // MAJOR.MINOR.PATCH, optional pre-release and build; build metadata is ignored when comparing. Its pattern is a
 // Python str pattern, so `\d` is any Unicode decimal digit, and `$` also accepts one trailing newline.
 import { asciiDigits } from './python-casts.js';
+import { DECIMAL_CLASS } from './unicode-14-tables.js';
 
 // The same grammar for ASCII input (almost every version string), without the `u` flag's cost.
 const ASCII_SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?\n?$/;
 const NON_ASCII = /[^\x20-\x7e\n]/;
-const SEMVER =
-  /^(0|[1-9]\p{Nd}*)\.(0|[1-9]\p{Nd}*)\.(0|[1-9]\p{Nd}*)(?:-((?:0|[1-9]\p{Nd}*|\p{Nd}*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\p{Nd}*|\p{Nd}*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?\n?$/u;
+// `\d` is Python 3.11's decimal digits (Unicode 14).
+const D = `[${DECIMAL_CLASS}]`;
+const SEMVER = new RegExp(
+  `^(0|[1-9]${D}*)\\.(0|[1-9]${D}*)\\.(0|[1-9]${D}*)(?:-((?:0|[1-9]${D}*|${D}*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9]${D}*|${D}*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\\+([0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?\\n?$`,
+  'u',
+);
 
 /** A version number part: a number, or a bigint past 2^53 (Python ints are unbounded). */
 type Part = number | bigint;
@@ -25,7 +30,7 @@ export interface Semver {
 }
 
 // str.isdigit(): the pre-release identifiers the pattern lets through are ASCII or Unicode decimal digits.
-const DIGITS = /^\p{Nd}+$/u;
+const DIGITS = new RegExp(`^${D}+$`, 'u');
 
 function asciiPart(digits: string): Part {
   return digits.length <= 15 ? Number(digits) : BigInt(digits);

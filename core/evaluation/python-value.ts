@@ -3,6 +3,7 @@
 // an integral `number` is a Python int, a non-integral one (NaN, ±Infinity included) a float, a `bigint` an int,
 // and a `PythonFloat` a float whose value happens to be integral (`2.0`, `-0.0`, `1e20`). `parseJson` reads JSON
 // text into exactly these, so a document or context read with it evaluates as Python would read it.
+import { NOT_PRINTABLE_CLASS } from './unicode-14-tables.js';
 
 /** A Python float that a plain JavaScript number would pass off as an int: `2.0`, `-0.0`, `1e300`. */
 export class PythonFloat {
@@ -95,8 +96,9 @@ export function floatRepr(value: number): string {
   return text.includes('.') ? text : `${text}.0`;
 }
 
-// str.isprintable(): every code point outside Other (Cc, Cf, Cs, Co, Cn) and Separator (Zl, Zp, Zs but ' ').
-const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
+// str.isprintable(): every code point outside Other (Cc, Cf, Cs, Co, Cn) and Separator (Zl, Zp, Zs but ' '), in
+// Python 3.11's Unicode 14 (a character assigned since is still Cn there).
+const NOT_PRINTABLE = new RegExp(`[${NOT_PRINTABLE_CLASS}]`, 'u');
 
 function hex(codePoint: number, width: number): string {
   return codePoint.toString(16).padStart(width, '0');

@@ -54,6 +54,8 @@ export interface FeatureStateRow {
   feature_id: number;
   environment_id: number;
   identity_id: number | null;
+  /** Set on a segment override's state (`feature_segments.id`). */
+  feature_segment_id: number | null;
   enabled: boolean;
   live_from: Date | null;
   version: number | null;

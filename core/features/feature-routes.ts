@@ -6,7 +6,7 @@ import { choice, idList } from '../organisations/organisation-fields.js';
 import { existingPathId } from '../organisations/organisation-policy.js';
 import { maxPageSize, pageBody, pageRequest } from '../organisations/pagination.js';
 import { type ProjectPolicy, projectRules as rules } from '../projects/project-policy.js';
-import { featureToWire, optionToWire, tagToWire } from './feature-serializer.js';
+import { featureToWire, optionToWire, projectFeatureToWire, tagToWire } from './feature-serializer.js';
 import type { FeatureService } from './feature-service.js';
 import { typedToRow, typedValueFields } from './feature-value.js';
 
@@ -51,6 +51,8 @@ const featureFields = {
 };
 const createBody = z.object({
   ...featureFields,
+  owners: idList().optional(),
+  group_owners: idList().optional(),
   multivariate_options: z.array(optionBody, { error: 'Expected a list of items.' }).max(100).optional(),
 });
 const updateBody = z.object(featureFields);
@@ -69,6 +71,10 @@ const queryId = z
   .string()
   .regex(/^\d{1,9}$/, 'A valid integer is required.')
   .transform(Number);
+function commaIds(value: string): number[] {
+  return value.trim() === '' ? [] : value.split(',').map((id) => Number(id.trim()));
+}
+
 /** FeatureQuerySerializer, on what the dashboard's feature list sends. */
 const listQuery = z.object({
   search: z.string().max(2000).optional(),
@@ -82,7 +88,19 @@ const listQuery = z.object({
     .transform((value) => (value === '' ? [] : value.split(',').map(Number)))
     .optional(),
   environment: queryId.optional(),
+  owners: z
+    .string()
+    .regex(/^(\s*\d{1,9}\s*(,\s*\d{1,9}\s*)*)?$/, 'Owner IDs must be integers.')
+    .transform(commaIds)
+    .optional(),
+  group_owners: z
+    .string()
+    .regex(/^(\s*\d{1,9}\s*(,\s*\d{1,9}\s*)*)?$/, 'Group owner IDs must be integers.')
+    .transform(commaIds)
+    .optional(),
 });
+const ownersBody = z.object({ user_ids: idList() });
+const groupOwnersBody = z.object({ group_ids: idList() });
 
 type Defined<T> = { [K in keyof T]?: Exclude<T[K], undefined> };
 
@@ -112,6 +130,8 @@ export function featureRoutes(deps: { features: FeatureService; policy: ProjectP
             search: query.search,
             isArchived: query.is_archived,
             tagIds: query.tags,
+            ownerIds: query.owners,
+            groupOwnerIds: query.group_owners,
             tagStrategy: query.tag_strategy,
             sortField: query.sort_field,
             sortDirection: query.sort_direction,
@@ -168,6 +188,37 @@ export function featureRoutes(deps: { features: FeatureService; policy: ProjectP
       },
     },
   });
+
+  // Flagsmith's add-owners, remove-owners, add-group-owners and remove-group-owners (CREATE_FEATURE).
+  const ownerActions = {
+    'add-owners': (access, id, body) => features.addOwners(access, id, parseBody(ownersBody, body).user_ids),
+    'remove-owners': (access, id, body) =>
+      features.removeOwners(access, id, parseBody(ownersBody, body).user_ids),
+    'add-group-owners': (access, id, body) =>
+      features.addGroupOwners(access, id, parseBody(groupOwnersBody, body).group_ids),
+    'remove-group-owners': (access, id, body) =>
+      features.removeGroupOwners(access, id, parseBody(groupOwnersBody, body).group_ids),
+  } satisfies Record<
+    string,
+    (
+      access: ReturnType<typeof policy.accessOf>,
+      featureId: number,
+      body: unknown,
+    ) => ReturnType<FeatureService['view']>
+  >;
+  for (const [action, run] of Object.entries(ownerActions)) {
+    route(router, `/:projectId/features/:featureId/${action}/`, {
+      post: {
+        permission: policy.permission(rules.granted('CREATE_FEATURE')),
+        handle: async (req, res) =>
+          void res.json(
+            projectFeatureToWire(
+              await run(policy.accessOf(req), existingPathId(req.params.featureId), req.body),
+            ),
+          ),
+      },
+    });
+  }
 
   route(router, '/:projectId/features/:featureId/mv-options/', {
     get: {

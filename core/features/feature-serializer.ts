@@ -39,7 +39,7 @@ export function stateToWire(state: FeatureStateView) {
     feature: state.feature_id,
     environment: state.environment_id,
     identity: state.identity_id,
-    feature_segment: null,
+    feature_segment: state.feature_segment_id,
     change_request: null,
     environment_feature_version: null,
   };
@@ -79,7 +79,36 @@ function smallStateToWire(state: FeatureStateView) {
   };
 }
 
-/** ListCreateFeatureSerializer (owners are not modelled yet: always empty). */
+/** UserListSerializer. */
+function ownerToWire(owner: FeatureView['owners'][number]) {
+  return {
+    id: owner.id,
+    email: owner.email,
+    first_name: owner.first_name,
+    last_name: owner.last_name,
+    last_login: owner.last_login === null ? null : iso(owner.last_login),
+    uuid: owner.uuid,
+  };
+}
+
+/** ProjectFeatureSerializer: what add-owners and its siblings answer. */
+export function projectFeatureToWire(view: FeatureView) {
+  const { feature } = view;
+  return {
+    id: feature.id,
+    name: feature.name,
+    created_date: iso(feature.created_date),
+    description: feature.description,
+    initial_value: feature.initial_value,
+    default_enabled: feature.default_enabled,
+    type: feature.type,
+    owners: view.owners.map(ownerToWire),
+    group_owners: view.groupOwners.map((group) => ({ id: group.id, name: group.name })),
+    is_server_key_only: feature.is_server_key_only,
+  };
+}
+
+/** ListCreateFeatureSerializer. */
 export function featureToWire(view: FeatureView) {
   const { feature } = view;
   return {
@@ -94,8 +123,8 @@ export function featureToWire(view: FeatureView) {
     tags: view.tags,
     multivariate_options: view.options.map(optionToWire),
     is_archived: feature.is_archived,
-    owners: [],
-    group_owners: [],
+    owners: view.owners.map(ownerToWire),
+    group_owners: view.groupOwners.map((group) => ({ id: group.id, name: group.name })),
     project: feature.project_id,
     environment_feature_state: view.environment?.state ? smallStateToWire(view.environment.state) : null,
     segment_feature_state: null,

@@ -6,8 +6,10 @@ import { initialFeatureStateValue } from '../environments/feature-state-seeds.js
 import { domainErrors, ValidationError } from '../errors/domain-error.js';
 import type { Tenant } from '../organisations/tenant.js';
 import type { ProjectAccess } from '../projects/project-policy.js';
+import type { UserSummary } from '../users/user-model.js';
 import type { FlagStateWebhookData, WebhookOutbox } from '../webhooks/webhook-outbox.js';
 import type { FeatureRow, FeatureStateView, MultivariateOptionRow, TagRow } from './feature-models.js';
+import { FeatureOwnerStore, type GroupSummary } from './feature-owners.js';
 import type {
   FeatureFields,
   FeatureListQuery,
@@ -19,6 +21,8 @@ import { type FeatureStateValueRow, rowToValue } from './feature-value.js';
 
 export interface FeatureInput extends Partial<FeatureFields> {
   tags?: number[] | undefined;
+  owners?: number[] | undefined;
+  group_owners?: number[] | undefined;
   multivariate_options?: OptionFields[] | undefined;
 }
 
@@ -34,6 +38,8 @@ export interface FeatureView {
   feature: FeatureRow;
   tags: number[];
   options: MultivariateOptionRow[];
+  owners: UserSummary[];
+  groupOwners: GroupSummary[];
   /** Present when the caller asked about one environment (`?environment=`). */
   environment?: { state: FeatureStateView | undefined; identityOverrides: number; segmentOverrides: number };
 }
@@ -71,6 +77,7 @@ export class FeatureService {
     private readonly store: FeatureStore,
     private readonly audit: AuditLog,
     private readonly outbox: WebhookOutbox,
+    private readonly owners: FeatureOwnerStore = new FeatureOwnerStore(),
   ) {}
 
   // ---- features
@@ -99,6 +106,7 @@ export class FeatureService {
   async #create(access: ProjectAccess, input: FeatureInput & { name: string }): Promise<FeatureView> {
     return this.transactor.run(async (uow) => {
       const project = await this.#project(uow, access.projectId);
+      await this.#checkFeatureLimit(uow, project);
       await this.#validateName(uow, project, input.name);
       await this.#validateTags(uow, access.projectId, input.tags);
       const options = input.multivariate_options ?? [];
@@ -114,6 +122,12 @@ export class FeatureService {
         is_server_key_only: input.is_server_key_only ?? false,
       });
       if (input.tags) await this.store.setTags(uow, feature.id, input.tags);
+      await this.#validateOwners(uow, access, input.owners, input.group_owners);
+      // Flagsmith makes the person creating a feature its owner unless owners are named; never a key.
+      const tenant = access.organisation.tenant;
+      const owners = input.owners?.length ? input.owners : tenant.kind === 'user' ? [tenant.userId] : [];
+      await this.owners.addOwners(uow, feature.id, owners);
+      await this.owners.addGroupOwners(uow, feature.id, input.group_owners ?? []);
       const created: MultivariateOptionRow[] = [];
       for (const option of options) created.push(await this.store.createOption(uow, feature.id, option));
       // Flagsmith's create_feature_states: one environment default per environment, as seedFeatureStates
@@ -158,7 +172,13 @@ export class FeatureService {
     return this.transactor.run(async (uow) => {
       const existing = await this.store.find(uow, access.projectId, featureId);
       if (!existing) throw domainErrors.notFound();
-      const { tags, multivariate_options: _options, ...patch } = input;
+      const {
+        tags,
+        multivariate_options: _options,
+        owners: _owners,
+        group_owners: _groupOwners,
+        ...patch
+      } = input;
       if (patch.name !== undefined && patch.name !== existing.name) {
         await this.#validateName(uow, await this.#project(uow, access.projectId), patch.name, featureId);
       }
@@ -200,6 +220,100 @@ export class FeatureService {
       }
       await bumpProjectEnvironments(uow, access.projectId);
     });
+  }
+
+  // ---- owners
+
+  /** `add-owners/`: each person must be able to see the project ("Some users not found" otherwise). */
+  async addOwners(access: ProjectAccess, featureId: number, userIds: number[]): Promise<FeatureView> {
+    return this.#changeOwners(access, featureId, async (uow, feature) => {
+      const refused = await this.owners.withoutProjectAccess(
+        uow,
+        access.projectId,
+        access.organisation.organisationId,
+        userIds,
+      );
+      if (refused.length > 0) throw ValidationError.nonField('Some users not found');
+      await this.owners.addOwners(uow, feature.id, userIds);
+    });
+  }
+
+  async removeOwners(access: ProjectAccess, featureId: number, userIds: number[]): Promise<FeatureView> {
+    return this.#changeOwners(access, featureId, (uow, feature) =>
+      this.owners.removeOwners(uow, feature.id, userIds),
+    );
+  }
+
+  async addGroupOwners(access: ProjectAccess, featureId: number, groupIds: number[]): Promise<FeatureView> {
+    return this.#changeOwners(access, featureId, async (uow, feature) => {
+      if ((await this.owners.foreignGroups(uow, access.organisation.organisationId, groupIds)).length > 0)
+        throw ValidationError.nonField('Some groups not found');
+      await this.owners.addGroupOwners(uow, feature.id, groupIds);
+    });
+  }
+
+  async removeGroupOwners(
+    access: ProjectAccess,
+    featureId: number,
+    groupIds: number[],
+  ): Promise<FeatureView> {
+    return this.#changeOwners(access, featureId, (uow, feature) =>
+      this.owners.removeGroupOwners(uow, feature.id, groupIds),
+    );
+  }
+
+  /** Owners change nothing an SDK sees: audited, no revision bump. `enforce_feature_owners` keeps one. */
+  async #changeOwners(
+    access: ProjectAccess,
+    featureId: number,
+    change: (uow: UnitOfWork, feature: FeatureRow) => Promise<void>,
+  ): Promise<FeatureView> {
+    return this.transactor.run(async (uow) => {
+      const feature = await this.store.find(uow, access.projectId, featureId);
+      if (!feature) throw domainErrors.notFound();
+      await change(uow, feature);
+      const project = (await uow
+        .knex('projects')
+        .where('id', access.projectId)
+        .first('enforce_feature_owners')) as {
+        enforce_feature_owners: boolean;
+      };
+      if (project.enforce_feature_owners && (await this.owners.ownerCount(uow, featureId)) < 1)
+        throw ValidationError.nonField(
+          'This project requires at least one owner or group owner per feature.',
+        );
+      await this.#recordFeature(uow, access, feature, `Flag / Remote Config updated: ${feature.name}`);
+      const [view] = await this.#views(uow, access.projectId, [feature]);
+      return view as FeatureView;
+    });
+  }
+
+  async #validateOwners(
+    scope: DataScope,
+    access: ProjectAccess,
+    owners: readonly number[] | undefined,
+    groupOwners: readonly number[] | undefined,
+  ) {
+    if (owners?.length) {
+      const refused = await this.owners.withoutProjectAccess(
+        scope,
+        access.projectId,
+        access.organisation.organisationId,
+        owners,
+      );
+      if (refused.length > 0)
+        throw ValidationError.field(
+          'owners',
+          `Users with ids [${refused.join(', ')}] do not have access to this project.`,
+        );
+    }
+    const [foreign] = await this.owners.foreignGroups(
+      scope,
+      access.organisation.organisationId,
+      groupOwners ?? [],
+    );
+    if (foreign !== undefined)
+      throw ValidationError.field('group_owners', `Invalid pk "${foreign}" - object does not exist.`);
   }
 
   // ---- tags
@@ -315,12 +429,27 @@ export class FeatureService {
 
   // ---- feature states
 
-  async listStates(access: EnvironmentAccess, featureId?: number): Promise<FeatureStateView[]> {
+  /** With `withSegmentOverrides`, also the segment overrides' states (`/features/featurestates/`, as Flagsmith). */
+  async listStates(
+    access: EnvironmentAccess,
+    featureId?: number,
+    withSegmentOverrides = false,
+  ): Promise<FeatureStateView[]> {
     return this.store.defaultStates(
       this.transactor.reads,
       access.environmentId,
       featureId === undefined ? undefined : [featureId],
+      withSegmentOverrides,
     );
+  }
+
+  /** Whether a state carries a segment override (changing one asks MANAGE_SEGMENT_OVERRIDES, as Flagsmith). */
+  async isSegmentOverrideState(stateId: number): Promise<boolean> {
+    const row = (await this.transactor.reads
+      .knex('feature_states')
+      .where('id', stateId)
+      .first('feature_segment_id')) as { feature_segment_id: number | null } | undefined;
+    return row !== undefined && row.feature_segment_id !== null;
   }
 
   async viewState(access: EnvironmentAccess, stateId: number): Promise<FeatureStateView> {
@@ -376,6 +505,7 @@ export class FeatureService {
         if (overHundred(total)) throw ValidationError.field(allocationField, overAllocated);
       }
       const previous = await this.#webhookState(uow, feature, before);
+      const segment = previous.feature_segment as { segment: { name: string } } | null;
       const statePatch: { enabled?: boolean; live_from?: Date | null } = {};
       if (patch.enabled !== undefined) statePatch.enabled = patch.enabled;
       if (patch.live_from !== undefined) statePatch.live_from = patch.live_from;
@@ -390,7 +520,10 @@ export class FeatureService {
         relatedObjectType: 'FEATURE_STATE',
         relatedObjectId: stateId,
         relatedObjectUuid: after.uuid,
-        log: `Flag state / Remote Config value updated for feature: ${feature.name}`,
+        // A segment override's state is worded as Flagsmith's SEGMENT_FEATURE_STATE_UPDATED_MESSAGE.
+        log: segment
+          ? `Flag state / Remote config value updated for feature '${feature.name}' and segment '${segment.segment.name}'`
+          : `Flag state / Remote Config value updated for feature: ${feature.name}`,
       });
       await this.outbox.flagChanged(uow, access.environmentId, 'FLAG_UPDATED', {
         new_state: await this.#webhookState(uow, feature, after),
@@ -414,8 +547,11 @@ export class FeatureService {
     const ids = features.map((feature) => feature.id);
     const tags = await this.store.tagsOf(scope, ids);
     const options = await this.store.optionsOf(scope, ids);
+    const owners = await this.owners.ownersOf(scope, ids);
+    const groupOwners = await this.owners.groupOwnersOf(scope, ids);
     let states: Map<number, FeatureStateView> | undefined;
     let identityOverrides = new Map<number, number>();
+    let segmentOverrides = new Map<number, number>();
     if (environmentId !== undefined) {
       const environment = await scope
         .knex('environments')
@@ -426,33 +562,50 @@ export class FeatureService {
         for (const state of await this.store.defaultStates(scope, environmentId, ids))
           states.set(state.feature_id, state);
         identityOverrides = await this.store.identityOverrideCounts(scope, environmentId, ids);
+        segmentOverrides = await this.store.segmentOverrideCounts(scope, environmentId, ids);
       }
     }
     return features.map((feature) => ({
       feature,
       tags: tags.get(feature.id) ?? [],
       options: options.get(feature.id) ?? [],
+      owners: owners.get(feature.id) ?? [],
+      groupOwners: groupOwners.get(feature.id) ?? [],
       ...(states
         ? {
             environment: {
               state: states.get(feature.id),
               identityOverrides: identityOverrides.get(feature.id) ?? 0,
-              segmentOverrides: 0,
+              segmentOverrides: segmentOverrides.get(feature.id) ?? 0,
             },
           }
         : {}),
     }));
   }
 
+  /** Flagsmith's validate_project_features_limit: the project's `max_features_allowed`, archived ones included. */
+  async #checkFeatureLimit(uow: UnitOfWork, project: { id: number; max_features_allowed: number }) {
+    const [row] = (await uow.knex('features').where('project_id', project.id).count({ count: '*' })) as {
+      count: string | number;
+    }[];
+    if (Number(row?.count ?? 0) >= project.max_features_allowed) {
+      throw ValidationError.bareField(
+        'project',
+        'The Project has reached the maximum allowed features limit.',
+      );
+    }
+  }
+
   async #project(scope: DataScope, projectId: number) {
     return (await scope
       .knex('projects')
       .where('id', projectId)
-      .first('id', 'name', 'prevent_flag_defaults', 'feature_name_regex')) as {
+      .first('id', 'name', 'prevent_flag_defaults', 'feature_name_regex', 'max_features_allowed')) as {
       id: number;
       name: string;
       prevent_flag_defaults: boolean;
       feature_name_regex: string | null;
+      max_features_allowed: number;
     };
   }
 
@@ -533,6 +686,20 @@ export class FeatureService {
     return key?.name ?? '';
   }
 
+  /** A segment override as the webhooks describe it: `{segment: {id, name, description}, priority}`. */
+  async #featureSegment(scope: DataScope, featureSegmentId: number) {
+    const row = (await scope
+      .knex('feature_segments as fs')
+      .join('segments as s', 's.id', 'fs.segment_id')
+      .where('fs.id', featureSegmentId)
+      .first('s.id', 's.name', 's.description', 'fs.priority')) as
+      | { id: number; name: string; description: string | null; priority: number }
+      | undefined;
+    return row
+      ? { segment: { id: row.id, name: row.name, description: row.description }, priority: row.priority }
+      : null;
+  }
+
   async #webhookState(
     scope: DataScope,
     feature: FeatureRow,
@@ -561,7 +728,10 @@ export class FeatureService {
         project: { id: row.project_id, name: row.project_name },
         type: feature.type,
       },
-      feature_segment: null,
+      feature_segment:
+        state.feature_segment_id === null
+          ? null
+          : await this.#featureSegment(scope, state.feature_segment_id),
       feature_state_value: rowToValue(state.value),
       identity: state.identity_id,
       identity_identifier: null,

@@ -55,7 +55,8 @@ export function featureStateRoutes(deps: { features: FeatureService; policy: Env
 
   // A state addressed by its id alone: its environment's permission, and another tenant's state is a 404.
   const resolved = new WeakMap<Request, EnvironmentAccess>();
-  const byState = (rule: EnvironmentRule): Permission => ({
+  // A segment override's state is changed with MANAGE_SEGMENT_OVERRIDES instead (`segmentRule`).
+  const byState = (rule: EnvironmentRule, segmentRule?: EnvironmentRule): Permission => ({
     name: rule.name,
     allows: async (principal, req) => {
       const tenant = tenantOf(principal);
@@ -63,11 +64,17 @@ export function featureStateRoutes(deps: { features: FeatureService; policy: Env
       const stateId = pathId(req.params.stateId);
       const apiKey = stateId === undefined ? undefined : await features.environmentKeyOfState(stateId);
       const access = apiKey === undefined ? undefined : await policy.accessTo(tenant, apiKey);
-      if (!access) throw domainErrors.notFound();
+      if (!access || stateId === undefined) throw domainErrors.notFound();
       resolved.set(req, access);
+      if (segmentRule && (await features.isSegmentOverrideState(stateId))) return segmentRule.allows(access);
       return rule.allows(access);
     },
   });
+  const changeState = () =>
+    byState(
+      environmentRules.granted('UPDATE_FEATURE_STATE'),
+      environmentRules.granted('MANAGE_SEGMENT_OVERRIDES'),
+    );
   const accessByState = (req: Request) => resolved.get(req) as EnvironmentAccess;
 
   const update =
@@ -112,21 +119,31 @@ export function featureStateRoutes(deps: { features: FeatureService; policy: Env
       },
     },
   });
+  // Flagsmith's EnvironmentFeatureStateViewSet addresses environment defaults only: a segment override's
+  // state is not found here (it is changed at /features/featurestates/{id}/, with MANAGE_SEGMENT_OVERRIDES).
+  const defaultsOnly =
+    (handle: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response) => {
+      if (await features.isSegmentOverrideState(existingPathId(req.params.stateId)))
+        throw domainErrors.notFound();
+      await handle(req, res);
+    };
   route(environments, '/:apiKey/featurestates/:stateId/', {
     get: {
       permission: policy.permission(environmentRules.view),
-      handle: async (req, res) =>
-        void res.json(
-          stateToWire(await features.viewState(policy.accessOf(req), existingPathId(req.params.stateId))),
-        ),
+      handle: defaultsOnly(
+        async (req, res) =>
+          void res.json(
+            stateToWire(await features.viewState(policy.accessOf(req), existingPathId(req.params.stateId))),
+          ),
+      ),
     },
     put: {
       permission: policy.permission(environmentRules.granted('UPDATE_FEATURE_STATE')),
-      handle: update((req) => policy.accessOf(req)),
+      handle: defaultsOnly(update((req) => policy.accessOf(req))),
     },
     patch: {
       permission: policy.permission(environmentRules.granted('UPDATE_FEATURE_STATE')),
-      handle: update((req) => policy.accessOf(req)),
+      handle: defaultsOnly(update((req) => policy.accessOf(req))),
     },
   });
 
@@ -152,7 +169,7 @@ export function featureStateRoutes(deps: { features: FeatureService; policy: Env
       handle: async (req, res) => {
         const { feature } = parseBody(listQuery, singleQueryValues(req.query));
         const page = pageRequest(req, maxPageSize);
-        const states = await features.listStates(accessByState(req), feature);
+        const states = await features.listStates(accessByState(req), feature, true);
         const slice = states.slice(page.offset, page.offset + page.pageSize).map(nestedStateToWire);
         res.json(pageBody(req, page, states.length, slice));
       },
@@ -166,14 +183,8 @@ export function featureStateRoutes(deps: { features: FeatureService; policy: Env
           nestedStateToWire(await features.viewState(accessByState(req), existingPathId(req.params.stateId))),
         ),
     },
-    put: {
-      permission: byState(environmentRules.granted('UPDATE_FEATURE_STATE')),
-      handle: update(accessByState, nestedStateToWire),
-    },
-    patch: {
-      permission: byState(environmentRules.granted('UPDATE_FEATURE_STATE')),
-      handle: update(accessByState, nestedStateToWire),
-    },
+    put: { permission: changeState(), handle: update(accessByState, nestedStateToWire) },
+    patch: { permission: changeState(), handle: update(accessByState, nestedStateToWire) },
   });
 
   return { environments, byId };

@@ -24,6 +24,9 @@ export interface FeatureListQuery {
   readonly search?: string | undefined;
   readonly isArchived?: boolean | undefined;
   readonly tagIds?: readonly number[] | undefined;
+  /** Features owned by any of these people or any of these groups (Flagsmith's `owners`, `group_owners`). */
+  readonly ownerIds?: readonly number[] | undefined;
+  readonly groupOwnerIds?: readonly number[] | undefined;
   readonly tagStrategy: 'INTERSECTION' | 'UNION';
   readonly sortField: 'name' | 'created_date';
   readonly sortDirection: 'ASC' | 'DESC';
@@ -49,6 +52,7 @@ const stateColumns = [
   'feature_id',
   'environment_id',
   'identity_id',
+  'feature_segment_id',
   'enabled',
   'live_from',
   'version',
@@ -83,6 +87,26 @@ export class FeatureStore {
             .havingRaw('count(distinct tag_id) = ?', [new Set(tagIds).size]),
         );
       }
+    }
+    const owners = query.ownerIds ?? [];
+    const groupOwners = query.groupOwnerIds ?? [];
+    if (owners.length > 0 || groupOwners.length > 0) {
+      base.where((where) => {
+        if (owners.length > 0)
+          where.orWhereIn(
+            'id',
+            knex('feature_owners')
+              .select('feature_id')
+              .whereIn('user_id', [...owners]),
+          );
+        if (groupOwners.length > 0)
+          where.orWhereIn(
+            'id',
+            knex('feature_group_owners')
+              .select('feature_id')
+              .whereIn('group_id', [...groupOwners]),
+          );
+      });
     }
     const [counted] = (await base.clone().count({ count: '*' })) as { count: string | number }[];
     const rows = (await base
@@ -251,6 +275,7 @@ export class FeatureStore {
       .knex('feature_states')
       .where('feature_id', featureId)
       .whereNull('identity_id')
+      .whereNull('feature_segment_id')
       .orderBy('id')
       .select(stateColumns)) as FeatureStateRow[];
   }
@@ -259,6 +284,7 @@ export class FeatureStore {
     scope: DataScope,
     environmentId: number,
     featureIds?: readonly number[],
+    withSegmentOverrides = false,
   ): Promise<FeatureStateView[]> {
     const query = scope
       .knex('feature_states')
@@ -266,6 +292,7 @@ export class FeatureStore {
       .whereNull('identity_id')
       .orderBy('id')
       .select(stateColumns);
+    if (!withSegmentOverrides) query.whereNull('feature_segment_id');
     if (featureIds) query.whereIn('feature_id', [...featureIds]);
     return await this.#views(scope, (await query) as FeatureStateRow[]);
   }
@@ -373,6 +400,27 @@ export class FeatureStore {
       .knex('feature_states')
       .where('environment_id', environmentId)
       .whereNotNull('identity_id')
+      .whereIn('feature_id', [...featureIds])
+      .groupBy('feature_id')
+      .select('feature_id', scope.knex.raw('count(*) as count'))) as {
+      feature_id: number;
+      count: string | number;
+    }[];
+    for (const row of rows) counts.set(row.feature_id, Number(row.count));
+    return counts;
+  }
+
+  /** Per feature, in one environment: how many segment overrides it has (`num_segment_overrides`). */
+  async segmentOverrideCounts(
+    scope: DataScope,
+    environmentId: number,
+    featureIds: readonly number[],
+  ): Promise<Map<number, number>> {
+    const counts = new Map<number, number>();
+    if (featureIds.length === 0) return counts;
+    const rows = (await scope
+      .knex('feature_segments')
+      .where('environment_id', environmentId)
       .whereIn('feature_id', [...featureIds])
       .groupBy('feature_id')
       .select('feature_id', scope.knex.raw('count(*) as count'))) as {

@@ -18,8 +18,12 @@ const statusOf: Record<ErrorCode, number> = {
   [ErrorCode.activationStale]: 403,
   // Flagsmith answers InvalidInviteError and InviteExpiredError with 400 {"detail": …}.
   [ErrorCode.inviteInvalid]: 400,
+  // Flagsmith's InviteLinksDisabledError is an APIException with status 400.
+  [ErrorCode.inviteLinksDisabled]: 400,
   // Flagsmith's environment my-permissions answers a master API key with 400 {"detail": …}.
   [ErrorCode.userOnly]: 400,
+  // Flagsmith's download-feature-export answers an unfinished export with 400 {"detail": …}.
+  [ErrorCode.exportNotReady]: 400,
 };
 
 /** Flagsmith's 401s name the scheme to use, as DRF's TokenAuthentication does. */

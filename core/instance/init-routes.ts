@@ -2,7 +2,7 @@ import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { Settings } from '../../config/settings.js';
 import { permissions } from '../auth/permission.js';
-import { DomainError, ErrorCode, ValidationError } from '../errors/domain-error.js';
+import { DomainError, ErrorCode, type FieldErrors, ValidationError } from '../errors/domain-error.js';
 import { toHttpError } from '../http/error-mapper.js';
 import { escapeHtml, loadTemplate } from '../http/html-template.js';
 import { pageSecurityMiddleware } from '../http/http-edge.js';
@@ -84,13 +84,15 @@ export function initRoutes({ settings, users, instance }: InitRoutesDeps): Route
     res: Response,
     status: number,
     values: Record<string, unknown>,
-    errors?: Record<string, string[]>,
+    errors?: FieldErrors,
   ) => {
     const list = Object.entries(errors ?? {}).flatMap(([field, problems]) =>
-      problems.map(
-        (problem) =>
-          `<li>${escapeHtml(field === 'non_field_errors' ? problem : `${field}: ${problem}`)}</li>`,
-      ),
+      [problems]
+        .flat()
+        .map(
+          (problem) =>
+            `<li>${escapeHtml(field === 'non_field_errors' ? problem : `${field}: ${problem}`)}</li>`,
+        ),
     );
     const text = (key: string) => (typeof values[key] === 'string' ? (values[key] as string) : '');
     // helmet's default `no-referrer` makes browsers post this form with `Origin: null` and no Referer,

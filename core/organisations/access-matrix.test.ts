@@ -11,9 +11,9 @@ type Fixture = Tenancy & {
   spareGroup(): Promise<{ id: number }>;
   spareMember(): Promise<{ id: number }>;
   /** A project of home (made by its admin) with one environment, and one of away's (by the foreigner). */
-  homeProject: { id: number };
-  awayProject: { id: number };
-  homeEnvironment: { id: number; api_key: string; name: string };
+  homeProject: { id: number; uuid: string };
+  awayProject: { id: number; uuid: string };
+  homeEnvironment: { id: number; uuid: string; api_key: string; name: string };
   awayEnvironment: { id: number; api_key: string; name: string };
   spareEnvironment(): Promise<{ api_key: string }>;
   spareServerKey(): Promise<{ id: number }>;
@@ -34,6 +34,11 @@ type Fixture = Tenancy & {
   spareIdentity(): Promise<{ id: number }>;
   spareTrait(): Promise<{ id: number }>;
   spareOverride(): Promise<{ identity: number; id: number }>;
+  /** A fresh segment override (`feature_segments`) of a fresh feature in the home environment. */
+  spareFeatureSegment(): Promise<{ id: number }>;
+  featureSegmentUuid(id: number): Promise<string>;
+  /** A finished feature export of the home environment. */
+  spareFeatureExport(): Promise<{ id: number }>;
 };
 
 /**
@@ -384,6 +389,70 @@ const accessMatrix: Row[] = [
     expect: { ...members(204), user: 404, userKey: 404 },
   },
   {
+    name: 'organisation by uuid',
+    method: 'get',
+    path: (f) => `/api/v1/organisations/get-by-uuid/${f.home.uuid}/`,
+    expect: members(200),
+  },
+  {
+    name: "an organisation's projects",
+    method: 'get',
+    path: (f) => `/api/v1/organisations/${f.home.id}/projects/`,
+    expect: members(200),
+  },
+  {
+    name: "a member's detailed organisation permissions",
+    method: 'get',
+    // The home user's own: they read it themselves; others need to be admins.
+    path: (f) => `/api/v1/organisations/${f.home.id}/user-detailed-permissions/${f.user.id}/`,
+    expect: { ...admins(200), user: 200 },
+  },
+  {
+    name: 'subscription metadata',
+    method: 'get',
+    path: (f) => `/api/v1/organisations/${f.home.id}/get-subscription-metadata/`,
+    expect: admins(200),
+  },
+  {
+    name: 'usage data',
+    method: 'get',
+    path: (f) => `/api/v1/organisations/${f.home.id}/usage-data/`,
+    expect: admins(200),
+  },
+  {
+    name: 'usage data total count',
+    method: 'get',
+    path: (f) => `/api/v1/organisations/${f.home.id}/usage-data/total-count/`,
+    expect: admins(200),
+  },
+  {
+    name: 'test an organisation webhook',
+    method: 'post',
+    path: () => '/api/v1/webhooks/test/',
+    // Loopback is refused here (no WEBHOOK_ALLOW_PRIVATE_TARGETS): a 400 on webhook_url shows the caller got
+    // past the permission, and nothing is sent anywhere.
+    body: (f) => ({ webhook_url: 'http://127.0.0.1:9/hook', scope: { type: 'organisation', id: f.home.id } }),
+    expect: admins(400),
+  },
+  {
+    name: 'project by uuid',
+    method: 'get',
+    path: (f) => `/api/v1/projects/get-by-uuid/${f.homeProject.uuid}/`,
+    expect: { ...members(200), user: 404, userKey: 404 },
+  },
+  {
+    name: "a project's environments",
+    method: 'get',
+    path: (f) => `/api/v1/projects/${f.homeProject.id}/environments/`,
+    expect: { ...members(200), user: 404, userKey: 404 },
+  },
+  {
+    name: "a member's detailed project permissions",
+    method: 'get',
+    path: (f) => `/api/v1/projects/${f.homeProject.id}/user-detailed-permissions/${f.user.id}/`,
+    expect: { ...members(200), user: 404, userKey: 404 },
+  },
+  {
     name: 'join by an unknown invite',
     method: 'post',
     path: () => '/api/v1/users/join/unknown-hash/',
@@ -515,6 +584,28 @@ const environmentMatrix: Row[] = [
     expect: environmentAdmins(201),
   },
   {
+    name: 'environment by uuid',
+    method: 'get',
+    path: (f) => `/api/v1/environments/get-by-uuid/${f.homeEnvironment.uuid}/`,
+    expect: environmentAdmins(200),
+  },
+  {
+    name: "a member's detailed environment permissions",
+    method: 'get',
+    path: (f) => environmentPath(f, `user-detailed-permissions/${f.user.id}/`),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'test an environment webhook',
+    method: 'post',
+    path: () => '/api/v1/webhooks/test/',
+    body: (f) => ({
+      webhook_url: 'http://127.0.0.1:9/hook',
+      scope: { type: 'environment', id: f.homeEnvironment.api_key },
+    }),
+    expect: environmentAdmins(400),
+  },
+  {
     name: 'list identities',
     method: 'get',
     path: (f) => environmentPath(f, 'identities/'),
@@ -572,6 +663,34 @@ const featureMatrix: Row[] = [
     method: 'delete',
     path: async (f) => featuresPath(f, `${(await f.spareFeature()).id}/`),
     expect: projectAdmins(204),
+  },
+  {
+    name: 'add feature owners',
+    method: 'post',
+    path: (f) => featuresPath(f, `${f.homeFeature.id}/add-owners/`),
+    body: (f) => ({ user_ids: [f.admin.id] }),
+    expect: projectAdmins(200),
+  },
+  {
+    name: 'remove feature owners',
+    method: 'post',
+    path: (f) => featuresPath(f, `${f.homeFeature.id}/remove-owners/`),
+    body: () => ({ user_ids: [] }),
+    expect: projectAdmins(200),
+  },
+  {
+    name: 'add feature group owners',
+    method: 'post',
+    path: (f) => featuresPath(f, `${f.homeFeature.id}/add-group-owners/`),
+    body: (f) => ({ group_ids: [f.group.id] }),
+    expect: projectAdmins(200),
+  },
+  {
+    name: 'remove feature group owners',
+    method: 'post',
+    path: (f) => featuresPath(f, `${f.homeFeature.id}/remove-group-owners/`),
+    body: (f) => ({ group_ids: [f.group.id] }),
+    expect: projectAdmins(200),
   },
   {
     name: 'list multivariate options',
@@ -833,6 +952,107 @@ const identityMatrix: Row[] = [
   },
 ];
 
+// Segment overrides: an environment's VIEW_ENVIRONMENT lists them, MANAGE_SEGMENT_OVERRIDES changes them.
+const featureSegmentsPath = (rest = '') => `/api/v1/features/feature-segments/${rest}`;
+const segmentOverrideMatrix: Row[] = [
+  {
+    name: 'list segment overrides',
+    method: 'get',
+    path: (f) => featureSegmentsPath(`?environment=${f.homeEnvironment.id}&feature=${f.homeFeature.id}`),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'create a segment override',
+    method: 'post',
+    path: () => featureSegmentsPath(),
+    body: async (f) => ({
+      feature: (await f.spareFeature()).id,
+      segment: (await f.spareSegment()).id,
+      environment: f.homeEnvironment.id,
+    }),
+    expect: environmentAdmins(201),
+  },
+  {
+    name: 'retrieve a segment override',
+    method: 'get',
+    path: async (f) => featureSegmentsPath(`${(await f.spareFeatureSegment()).id}/`),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'retrieve a segment override by uuid',
+    method: 'get',
+    path: async (f) => {
+      const { id } = await f.spareFeatureSegment();
+      return `/api/v1/features/feature-segments/get-by-uuid/${await f.featureSegmentUuid(id)}/`;
+    },
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'update a segment override',
+    method: 'patch',
+    path: async (f) => featureSegmentsPath(`${(await f.spareFeatureSegment()).id}/`),
+    body: () => ({}),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'delete a segment override',
+    method: 'delete',
+    path: async (f) => featureSegmentsPath(`${(await f.spareFeatureSegment()).id}/`),
+    expect: environmentAdmins(204),
+  },
+  {
+    // Overrides the caller cannot see are "not found" in the body, as Flagsmith words it: a 400.
+    name: 'update segment override priorities',
+    method: 'post',
+    path: () => featureSegmentsPath('update-priorities/'),
+    body: async (f) => [{ id: (await f.spareFeatureSegment()).id, priority: 0 }],
+    expect: { ...environmentAdmins(200), user: 400, userKey: 400, foreigner: 400 },
+  },
+  {
+    name: 'create a segment override with its state',
+    method: 'post',
+    path: async (f) => environmentPath(f, `features/${(await f.spareFeature()).id}/create-segment-override/`),
+    body: async (f) => ({
+      feature_state_value: 'on',
+      feature_segment: { segment: (await f.spareSegment()).id },
+    }),
+    expect: environmentAdmins(201),
+  },
+  {
+    name: 'create a feature export',
+    method: 'post',
+    path: () => '/api/v1/features/create-feature-export/',
+    body: (f) => ({ environment_id: f.homeEnvironment.id, tag_ids: [] }),
+    expect: environmentAdmins(201),
+  },
+  {
+    name: 'download a feature export',
+    method: 'get',
+    path: async (f) => `/api/v1/features/download-feature-export/${(await f.spareFeatureExport()).id}/`,
+    expect: environmentAdmins(200),
+  },
+  {
+    name: "list a project's feature exports",
+    method: 'get',
+    path: (f) => `/api/v1/projects/${f.homeProject.id}/feature-exports/`,
+    expect: projectAdmins(200),
+  },
+  {
+    name: "list a project's feature imports",
+    method: 'get',
+    path: (f) => `/api/v1/projects/${f.homeProject.id}/feature-imports/`,
+    expect: projectAdmins(200),
+  },
+  {
+    // A 400 for everyone who gets past the policy: the matrix sends JSON, and an import takes a file.
+    name: 'import features (the organisation admin, as Flagsmith: an import can be destructive)',
+    method: 'post',
+    path: (f) => `/api/v1/features/feature-import/${f.homeEnvironment.id}`,
+    body: () => ({ strategy: 'SKIP' }),
+    expect: environmentAdmins(400),
+  },
+];
+
 describe('access matrix: every organisation and environment endpoint × every kind of caller', () => {
   let t: TestApp;
   let f: Fixture;
@@ -847,14 +1067,14 @@ describe('access matrix: every organisation and environment endpoint × every ki
           .post('/api/v1/projects/')
           .set(headers)
           .send({ name: unique('matrix project'), organisation })
-      ).body as { id: number };
+      ).body as { id: number; uuid: string };
     const environment = async (headers: Record<string, string>, projectId: number) =>
       (
         await request(t.app)
           .post('/api/v1/environments/')
           .set(headers)
           .send({ name: unique('matrix env'), project: projectId })
-      ).body as { id: number; api_key: string; name: string };
+      ).body as { id: number; uuid: string; api_key: string; name: string };
     const homeProject = await project(asAdmin, tenancy.home.id);
     const awayProject = await project(asForeigner, tenancy.away.id);
     const homeEnvironment = await environment(asAdmin, homeProject.id);
@@ -946,6 +1166,31 @@ describe('access matrix: every organisation and environment endpoint × every ki
           .send({ label: unique('spare tag') });
         return { id: created.body.id as number };
       },
+      async spareFeatureSegment() {
+        const spare = await feature('matrix_overridden');
+        const segment = await request(t.app)
+          .post(`/api/v1/projects/${homeProject.id}/segments/`)
+          .set(asAdmin)
+          .send({ name: unique('override segment'), rules: [{ type: 'ALL', conditions: [] }] });
+        const created = await request(t.app)
+          .post('/api/v1/features/feature-segments/')
+          .set(asAdmin)
+          .send({ feature: spare.id, segment: segment.body.id, environment: homeEnvironment.id });
+        return { id: created.body.id as number };
+      },
+      async featureSegmentUuid(id: number) {
+        const row = (await t.ctx.database.knex('feature_segments').where({ id }).first('uuid')) as {
+          uuid: string;
+        };
+        return row.uuid;
+      },
+      async spareFeatureExport() {
+        const created = await request(t.app)
+          .post('/api/v1/features/create-feature-export/')
+          .set(asAdmin)
+          .send({ environment_id: homeEnvironment.id, tag_ids: [] });
+        return { id: created.body.id as number };
+      },
       async spareWebhook() {
         const created = await request(t.app)
           .post(`/api/v1/organisations/${tenancy.home.id}/webhooks/`)
@@ -991,7 +1236,13 @@ describe('access matrix: every organisation and environment endpoint × every ki
   });
   after(() => t.close());
 
-  for (const row of [...accessMatrix, ...environmentMatrix, ...featureMatrix, ...identityMatrix]) {
+  for (const row of [
+    ...accessMatrix,
+    ...environmentMatrix,
+    ...featureMatrix,
+    ...identityMatrix,
+    ...segmentOverrideMatrix,
+  ]) {
     for (const caller of callers) {
       it(`${row.name}: ${caller} → ${row.expect[caller]}`, async () => {
         const path = await row.path(f, caller);
@@ -1024,6 +1275,11 @@ describe('access matrix: every organisation and environment endpoint × every ki
       `/api/v1/organisations/${id}/user-permissions/`,
       `/api/v1/organisations/${id}/user-group-permissions/`,
       `/api/v1/organisations/${id}/webhooks/`,
+      `/api/v1/organisations/${id}/projects/`,
+      `/api/v1/organisations/${id}/usage-data/`,
+      `/api/v1/organisations/${id}/get-subscription-metadata/`,
+      `/api/v1/organisations/${id}/usage-data/total-count/`,
+      `/api/v1/organisations/${id}/user-detailed-permissions/${f.admin.id}/`,
     ];
     for (const [foreign, unknown, malformed, huge] of paths(f.away.id).map((path, index) => [
       path,
@@ -1056,6 +1312,7 @@ describe('access matrix: every organisation and environment endpoint × every ki
         'user-group-permissions/',
         'identities/',
         'trait-keys/',
+        `user-detailed-permissions/${f.admin.id}/`,
       ].map((rest) => `/api/v1/environments/${key}/${rest}`);
     const keys = [f.awayEnvironment.api_key, 'NoSuchEnvironmentKey00', 'x'.repeat(101), '%20'];
     for (const [index, foreign] of paths(keys[0] as string).entries()) {

@@ -9,6 +9,7 @@ import type { InviteLinkWithGroups, InviteWithInviter } from './invite-store.js'
 import { idList, optionalDateTime, roleField } from './organisation-fields.js';
 import {
   existingPathId,
+  existingPathText,
   type OrganisationPolicy,
   organisationRules as rules,
 } from './organisation-policy.js';
@@ -208,7 +209,7 @@ export function joinRoutes({ invites, organisations }: InviteRoutesDeps): Router
     permission: permissions.isAuthenticatedUser,
     handle: async (req: import('express').Request, res: import('express').Response) => {
       const user = userOf(req.principal);
-      const organisationId = await by(user, String(req.params.hash));
+      const organisationId = await by(user, existingPathText(req.params.hash));
       res.json(
         organisationToWire(await organisations.view({ kind: 'user', userId: user.id }, organisationId)),
       );

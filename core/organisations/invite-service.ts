@@ -26,6 +26,7 @@ const messages = {
   expired: 'Invite has expired',
   duplicate: (email: string) => `Invite for email ${email} already exists`,
   unknownGroup: (id: number) => `Invalid pk "${id}" - object does not exist.`,
+  linksDisabled: 'Invite links are disabled.',
 };
 
 /** Email invites, invite links, joining by either, and the sign-up gate they open. */
@@ -35,6 +36,7 @@ export class InviteService {
     private readonly store: InviteStore,
     private readonly organisations: OrganisationStore,
     private readonly audit: AuditLog,
+    private readonly settings: { readonly disableInviteLinks: boolean },
   ) {}
 
   async #checkGroups(
@@ -186,6 +188,10 @@ export class InviteService {
       permission_groups?: number[] | undefined;
     },
   ): Promise<InviteLinkWithGroups> {
+    // Flagsmith refuses the creation itself (InviteLinksDisabledError, a 400), not the route.
+    if (this.settings.disableInviteLinks) {
+      throw new DomainError(ErrorCode.inviteLinksDisabled, messages.linksDisabled);
+    }
     return this.transactor.run(async (uow) => {
       const groupIds = await this.#checkGroups(
         uow,
@@ -267,6 +273,8 @@ export class InviteService {
 
   /** `users/join/link/{hash}/`: anyone signed in with the link joins, until it expires. */
   async joinByLink(user: { id: number }, hash: string): Promise<number> {
+    // Before the hash is looked up, as Flagsmith does: a disabled link answers alike whether or not it exists.
+    if (this.settings.disableInviteLinks) throw domainErrors.permissionDenied(messages.linksDisabled);
     return this.transactor.run(async (uow) => {
       const found = await this.store.linkByHash(uow, hash);
       if (!found) throw domainErrors.notFound();
@@ -289,7 +297,9 @@ export class InviteService {
   readonly checkRegistration = async (check: InviteCheck): Promise<boolean> => {
     const reads = this.transactor.reads;
     if (check.signUpType === 'INVITE_LINK') {
-      if (!check.inviteHash) return false;
+      // A link that cannot be used to join opens no sign-up either (Flagsmith would create an account that
+      // then cannot join).
+      if (!check.inviteHash || this.settings.disableInviteLinks) return false;
       const found = await this.store.linkByHash(reads, check.inviteHash);
       return (
         found !== undefined &&

@@ -5,7 +5,11 @@ import { fields, parseBody } from '../http/validation.js';
 import type { MasterApiKeyService } from './master-api-key-service.js';
 import { optionalDateTime } from './organisation-fields.js';
 import type { MasterApiKeyModel } from './organisation-models.js';
-import { type OrganisationPolicy, organisationRules as rules } from './organisation-policy.js';
+import {
+  existingPathText,
+  type OrganisationPolicy,
+  organisationRules as rules,
+} from './organisation-policy.js';
 import { pageBody, pageRequest } from './pagination.js';
 
 const keyBody = z.object({
@@ -86,7 +90,7 @@ export function masterApiKeyRoutes({
     get: {
       permission,
       handle: async (req, res) => {
-        res.json(keyToWire(await keys.find(policy.accessOf(req), String(req.params.prefix))));
+        res.json(keyToWire(await keys.find(policy.accessOf(req), existingPathText(req.params.prefix))));
       },
     },
     put: {
@@ -94,7 +98,9 @@ export function masterApiKeyRoutes({
       handle: async (req, res) => {
         const body = parseBody(keyBody, req.body);
         res.json(
-          keyToWire(await keys.update(policy.accessOf(req), String(req.params.prefix), changes(body))),
+          keyToWire(
+            await keys.update(policy.accessOf(req), existingPathText(req.params.prefix), changes(body)),
+          ),
         );
       },
     },
@@ -103,14 +109,16 @@ export function masterApiKeyRoutes({
       handle: async (req, res) => {
         const body = parseBody(keyBody.partial(), req.body);
         res.json(
-          keyToWire(await keys.update(policy.accessOf(req), String(req.params.prefix), changes(body))),
+          keyToWire(
+            await keys.update(policy.accessOf(req), existingPathText(req.params.prefix), changes(body)),
+          ),
         );
       },
     },
     delete: {
       permission,
       handle: async (req, res) => {
-        await keys.delete(policy.accessOf(req), String(req.params.prefix));
+        await keys.delete(policy.accessOf(req), existingPathText(req.params.prefix));
         res.status(204).end();
       },
     },

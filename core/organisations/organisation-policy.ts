@@ -126,6 +126,16 @@ export function existingPathId(value: unknown): number {
 }
 
 /**
+ * A path segment used as a text key (a key prefix, an invite hash): PostgreSQL refuses text holding NUL, and
+ * no key is longer than this, so such a segment names nothing (404) instead of failing the query (500).
+ */
+export function existingPathText(value: unknown, maxLength = 255): string {
+  if (typeof value !== 'string' || value === '' || value.length > maxLength || value.includes('\0'))
+    throw domainErrors.notFound();
+  return value;
+}
+
+/**
  * The one place that answers "may this principal do this to that organisation". A route declares
  * `policy.permission(rule)`; the permission resolves the caller's access to the organisation in the path
  * (another tenant's organisation, an unknown or a malformed id: 404, never 403, which would confirm it

@@ -1,21 +1,29 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { permissions } from '../auth/permission.js';
+import { type Permission, permissions } from '../auth/permission.js';
 import { userOf } from '../auth/principal.js';
 import type { DataScope } from '../data/unit-of-work.js';
 import { domainErrors } from '../errors/domain-error.js';
 import { route } from '../http/routes.js';
-import { fields, parseBody } from '../http/validation.js';
-import { idField, optionalEmail, roleField } from './organisation-fields.js';
+import { fields, parseBody, singleQueryValues } from '../http/validation.js';
+import { detailedPermissions, detailedPermissionsSubject } from './detailed-permissions.js';
+import { canonicalUuid, idField, optionalEmail, roleField } from './organisation-fields.js';
 import {
+  existingPathId,
   grantedOrganisationKeys,
   type OrganisationPolicy,
+  organisationGrantLevel,
   pathId,
   organisationRules as rules,
   tenantOf,
   tenantPermissions,
 } from './organisation-policy.js';
-import { memberToWire, organisationBasicToWire, organisationToWire } from './organisation-serializer.js';
+import {
+  memberToWire,
+  organisationBasicToWire,
+  organisationToWire,
+  subscriptionMetadataToWire,
+} from './organisation-serializer.js';
 import type { OrganisationService } from './organisation-service.js';
 import { pageBody, pageRequest } from './pagination.js';
 import { grantRoutes } from './permission-grant-routes.js';
@@ -30,6 +38,14 @@ const organisationBody = z.object({
 });
 
 const roleBody = z.object({ role: roleField() });
+
+// DRF's BooleanField reading a query value: its true and false spellings, anything else a 400.
+const queryBoolean = z
+  .string()
+  .refine((value) => /^(true|false|1|0|yes|no|on|off|t|f|y|n)$/i.test(value), 'Must be a valid boolean.')
+  .transform((value) => /^(true|1|yes|on|t|y)$/i.test(value))
+  .optional();
+const usersQuery = z.object({ exclude_current: queryBoolean });
 const removeUsersBody = z
   .array(z.object({ id: idField() }), { error: 'Expected a list of items.' })
   .max(1000);
@@ -46,10 +62,29 @@ export interface OrganisationRoutesDeps {
   readonly grants: PermissionGrants;
   readonly reads: DataScope;
   readonly policy: OrganisationPolicy;
+  readonly settings: { readonly restrictOrgCreateToSuperusers: boolean };
+}
+
+/**
+ * Who may create an organisation: any signed-in person, or with RESTRICT_ORG_CREATE_TO_SUPERUSERS only
+ * superusers, as Flagsmith's OrganisationPermission (a 403 with DRF's detail for everyone else).
+ */
+function organisationCreatePermission(superusersOnly: boolean): Permission {
+  if (!superusersOnly) return permissions.isAuthenticatedUser;
+  return {
+    name: 'OrganisationPermission',
+    allows: (principal) => principal.kind === 'user' && principal.user.is_superuser,
+  };
 }
 
 /** `/api/v1/organisations/…`: the organisations themselves and their members. */
-export function organisationRoutes({ organisations, grants, policy, reads }: OrganisationRoutesDeps): Router {
+export function organisationRoutes({
+  organisations,
+  grants,
+  policy,
+  reads,
+  settings,
+}: OrganisationRoutesDeps): Router {
   const router = Router();
   const as = (rule: Parameters<OrganisationPolicy['permission']>[0]) => policy.permission(rule);
 
@@ -64,7 +99,7 @@ export function organisationRoutes({ organisations, grants, policy, reads }: Org
     },
     post: {
       // Organisations are created by people; a master API key belongs to one organisation already.
-      permission: permissions.isAuthenticatedUser,
+      permission: organisationCreatePermission(settings.restrictOrgCreateToSuperusers),
       handle: async (req, res) => {
         const body = parseBody(organisationBody, req.body);
         const view = await organisations.create(userOf(req.principal).id, {
@@ -80,6 +115,17 @@ export function organisationRoutes({ organisations, grants, policy, reads }: Org
     get: {
       permission: tenantPermissions.tenant,
       handle: (_req, res) => void res.json(keysToWire(organisationPermissionKeys)),
+    },
+  });
+
+  route(router, '/get-by-uuid/:uuid/', {
+    get: {
+      permission: tenantPermissions.tenant,
+      handle: async (req, res) => {
+        const uuid = canonicalUuid(req.params.uuid);
+        if (uuid === undefined) throw domainErrors.notFound();
+        res.json(organisationToWire(await organisations.findByUuid(tenantOf(req.principal) as never, uuid)));
+      },
     },
   });
 
@@ -115,6 +161,18 @@ export function organisationRoutes({ organisations, grants, policy, reads }: Org
     },
   });
 
+  route(router, '/:organisationId/get-subscription-metadata/', {
+    get: {
+      // A detail action of Flagsmith's OrganisationViewSet: admins only, like the retrieve.
+      permission: as(rules.admin),
+      handle: async (req, res) => {
+        const access = policy.accessOf(req);
+        const { subscription } = await organisations.view(access.tenant, access.organisationId);
+        res.json(subscriptionMetadataToWire(subscription));
+      },
+    },
+  });
+
   route(router, '/:organisationId/my-permissions/', {
     get: {
       permission: as(rules.member),
@@ -130,6 +188,29 @@ export function organisationRoutes({ organisations, grants, policy, reads }: Org
           admin: access.isAdmin,
           tag_based_permissions: [],
         });
+      },
+    },
+  });
+
+  route(router, '/:organisationId/user-detailed-permissions/:userId/', {
+    get: {
+      // Flagsmith: members read their own; only organisation admins read someone else's.
+      permission: as(rules.member),
+      handle: async (req, res) => {
+        const userId = existingPathId(req.params.userId);
+        const access = policy.accessOf(req);
+        const subject = detailedPermissionsSubject(access.tenant, access.isAdmin, userId);
+        res.json(
+          await detailedPermissions(
+            reads,
+            {
+              level: organisationGrantLevel,
+              objectId: access.organisationId,
+              organisationId: access.organisationId,
+            },
+            subject,
+          ),
+        );
       },
     },
   });
@@ -153,7 +234,13 @@ export function organisationRoutes({ organisations, grants, policy, reads }: Org
     get: {
       permission: as(rules.member),
       handle: async (req, res) => {
-        res.json((await organisations.members(policy.accessOf(req))).map(memberToWire));
+        // ListUsersQuerySerializer's `exclude_current`: leave the caller out of the list.
+        const { exclude_current: excludeCurrent } = parseBody(usersQuery, singleQueryValues(req.query));
+        const access = policy.accessOf(req);
+        const members = await organisations.members(access);
+        res.json(
+          members.filter((member) => !(excludeCurrent && member.id === access.userId)).map(memberToWire),
+        );
       },
     },
   });

@@ -24,6 +24,24 @@ export function subscriptionToWire(subscription: SubscriptionModel | undefined) 
   };
 }
 
+/**
+ * SubscriptionDetailsSerializer for `get-subscription-metadata/`: the subscription's seats and API calls, and
+ * the limits Vexil actually applies. Flagsmith's free plan would say 1 project and 7 days of feature history,
+ * which the dashboard shows as banners; Vexil limits neither, so it says so (null), and keeps the free plan's
+ * 0 for the audit log, which the dashboard reads as "no limit" too.
+ */
+export function subscriptionMetadataToWire(subscription: SubscriptionModel | undefined) {
+  return {
+    max_seats: subscription?.max_seats ?? 1,
+    max_api_calls: subscription?.max_api_calls ?? 50_000,
+    max_projects: null,
+    payment_source: null,
+    chargebee_email: null,
+    feature_history_visibility_days: null,
+    audit_log_visibility_days: 0,
+  };
+}
+
 /** OrganisationSerializerFull, as the list, detail, create and join endpoints answer. */
 export function organisationToWire(view: OrganisationView) {
   const { organisation } = view;

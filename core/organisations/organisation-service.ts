@@ -35,6 +35,18 @@ export class OrganisationService {
     return view as OrganisationView;
   }
 
+  /**
+   * Flagsmith's get-by-uuid: any organisation the caller belongs to (members too, unlike the detail, since
+   * Flagsmith's action runs no object permission); another tenant's uuid is not found.
+   */
+  async findByUuid(tenant: Tenant, uuid: string): Promise<OrganisationView> {
+    const reads = this.transactor.reads;
+    const organisation = await this.store.findByUuid(reads, tenant, uuid);
+    if (!organisation) throw domainErrors.notFound();
+    const [view] = await this.store.views(reads, tenant, [organisation]);
+    return view as OrganisationView;
+  }
+
   /** The creator becomes the organisation's ADMIN; trait storage follows DEFAULT_ORG_STORE_TRAITS_VALUE. */
   async create(creatorUserId: number, fields: OrganisationFields): Promise<OrganisationView> {
     const organisation = await this.transactor.run(async (uow) => {

@@ -62,6 +62,10 @@ export class OrganisationStore {
     return await this.#visible(scope, tenant).findById(id);
   }
 
+  async findByUuid(scope: DataScope, tenant: Tenant, uuid: string): Promise<OrganisationModel | undefined> {
+    return await this.#visible(scope, tenant).where('organisations.uuid', uuid).first();
+  }
+
   /** Role, seats and subscription for organisations already read through the tenant filter. */
   async views(
     scope: DataScope,

@@ -16,6 +16,7 @@ import { organisationRoutes } from './organisation-routes.js';
 import { OrganisationService } from './organisation-service.js';
 import { OrganisationStore } from './organisation-store.js';
 import { PermissionGrants } from './permission-grants.js';
+import { usageRoutes } from './usage-routes.js';
 
 /**
  * Organisations, members, invites, groups and master API keys (`/api/v1/organisations/…`,
@@ -27,7 +28,7 @@ export function createOrganisationsSlice(kernel: Kernel, deps: { users: UserServ
   const organisationStore = new OrganisationStore();
   const { auditLog } = deps;
   const organisations = new OrganisationService(transactor, organisationStore, settings, auditLog);
-  const invites = new InviteService(transactor, new InviteStore(), organisationStore, auditLog);
+  const invites = new InviteService(transactor, new InviteStore(), organisationStore, auditLog, settings);
   const masterApiKeys = new MasterApiKeyService(transactor, new MasterApiKeyStore(), auditLog);
   const groups = new GroupService(transactor, new GroupStore(), auditLog);
   const grants = new PermissionGrants(organisationGrantLevel, transactor, auditLog);
@@ -40,11 +41,12 @@ export function createOrganisationsSlice(kernel: Kernel, deps: { users: UserServ
     'organisations',
     'api',
     '/organisations',
-    organisationRoutes({ organisations, grants, policy, reads: transactor.reads }),
+    organisationRoutes({ organisations, grants, policy, reads: transactor.reads, settings }),
   );
   routes.mount('organisations', 'api', '/organisations', inviteRoutes(inviteDeps));
   routes.mount('organisations', 'api', '/organisations', masterApiKeyRoutes({ keys: masterApiKeys, policy }));
   routes.mount('organisations', 'api', '/organisations', groupRoutes({ groups, policy }));
+  routes.mount('organisations', 'api', '/organisations', usageRoutes({ policy }));
   routes.mount('organisations', 'api', '/users/join', joinRoutes(inviteDeps));
   return { organisations, invites, groups, grants, masterApiKeys, organisationPolicy: policy };
 }

@@ -154,6 +154,21 @@ describe('organisations, members, invites and master API keys', () => {
     }
   });
 
+  it('leaves the caller out of the members with ?exclude_current=true, and refuses a value that is no boolean', async () => {
+    const path = `/api/v1/organisations/${f.home.id}/users/`;
+    const all = await request(t.app).get(path).set(as(f.admin));
+    assert.ok(all.body.some((member: { id: number }) => member.id === f.admin.id));
+    const others = await request(t.app).get(`${path}?exclude_current=true`).set(as(f.admin));
+    assert.equal(others.status, 200);
+    assert.ok(!others.body.some((member: { id: number }) => member.id === f.admin.id));
+    assert.equal(others.body.length, all.body.length - 1);
+    const kept = await request(t.app).get(`${path}?exclude_current=False`).set(as(f.admin));
+    assert.equal(kept.body.length, all.body.length);
+    const odd = await request(t.app).get(`${path}?exclude_current=maybe`).set(as(f.admin));
+    assert.equal(odd.status, 400);
+    assert.deepEqual(odd.body, { exclude_current: ['Must be a valid boolean.'] });
+  });
+
   it('stores email invites, emits organisation.inviteCreated after commit, and joins by the hash', async () => {
     const events: unknown[] = [];
     const stop = t.ctx.events.on('organisation.inviteCreated', (payload) => void events.push(payload));

@@ -16,5 +16,8 @@ export class ProjectModel extends Model {
   stale_flags_limit_days!: number;
   minimum_change_request_approvals!: number | null;
   enforce_feature_owners!: boolean;
+  max_segments_allowed!: number;
+  max_features_allowed!: number;
+  max_segment_overrides_allowed!: number;
   created_date!: Date;
 }

@@ -1,16 +1,26 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { DataScope } from '../data/unit-of-work.js';
+import { domainErrors, ValidationError } from '../errors/domain-error.js';
 import { route } from '../http/routes.js';
-import { fields, parseBody } from '../http/validation.js';
-import { idField } from '../organisations/organisation-fields.js';
-import { pathId, tenantPermissions } from '../organisations/organisation-policy.js';
+import { fields, parseBody, singleQueryValues } from '../http/validation.js';
+import { detailedPermissions, detailedPermissionsSubject } from '../organisations/detailed-permissions.js';
+import { canonicalUuid, idField } from '../organisations/organisation-fields.js';
+import {
+  existingPathId,
+  type OrganisationPolicy,
+  organisationRules,
+  pathId,
+  tenantPermissions,
+} from '../organisations/organisation-policy.js';
 import { grantRoutes } from '../organisations/permission-grant-routes.js';
 import type { PermissionGrants } from '../organisations/permission-grants.js';
 import { keysToWire, projectPermissionKeys } from '../organisations/permission-keys.js';
 import { type Tenant, tenantOf } from '../organisations/tenant.js';
 import type { ProjectModel } from './project-model.js';
-import { type ProjectPolicy, projectRules as rules } from './project-policy.js';
+import { type ProjectPolicy, projectGrantLevel, projectRules as rules } from './project-policy.js';
 import type { ProjectService } from './project-service.js';
+import type { ProjectListFilter } from './project-store.js';
 
 const settings = {
   hide_disabled_flags: fields.boolean().optional(),
@@ -52,6 +62,34 @@ export function projectToWire(project: ProjectModel) {
   };
 }
 
+/** ProjectRetrieveSerializer: the list's fields, then the limits and the totals. */
+export function projectRetrieveToWire(project: ProjectModel, totals: { features: number; segments: number }) {
+  return {
+    ...projectToWire(project),
+    max_segments_allowed: project.max_segments_allowed,
+    max_features_allowed: project.max_features_allowed,
+    max_segment_overrides_allowed: project.max_segment_overrides_allowed,
+    total_features: totals.features,
+    total_segments: totals.segments,
+  };
+}
+
+/** Flagsmith's list filters: `?organisation=` must be an integer (400 otherwise), `?uuid=` narrows to one. */
+function listFilter(query: Record<string, unknown>): ProjectListFilter | undefined {
+  const { organisation, uuid } = singleQueryValues(query);
+  let organisationId: number | undefined;
+  if (organisation !== undefined && organisation !== '') {
+    if (typeof organisation !== 'string' || !/^\s*[-+]?\d+\s*$/.test(organisation))
+      throw ValidationError.field('organisation', 'Must be a valid integer.');
+    // A valid integer that cannot be an id (0, negative, beyond int4) matches nothing, as in Flagsmith.
+    organisationId = pathId(organisation.trim()) ?? -1;
+  }
+  if (uuid === undefined || uuid === '') return { organisationId };
+  const canonical = canonicalUuid(uuid);
+  // Django would fail on a malformed uuid; nothing can match it, so the list is empty.
+  return canonical === undefined ? undefined : { organisationId, uuid: canonical };
+}
+
 function defined(body: object) {
   return Object.fromEntries(
     Object.entries(body).filter(([key, value]) => value !== undefined && key !== 'organisation'),
@@ -63,18 +101,17 @@ export function projectRoutes(deps: {
   projects: ProjectService;
   policy: ProjectPolicy;
   grants: PermissionGrants;
+  reads: DataScope;
 }): Router {
-  const { projects, policy, grants } = deps;
+  const { projects, policy, grants, reads } = deps;
   const router = Router();
 
   route(router, '/', {
     get: {
       permission: tenantPermissions.tenant,
       handle: async (req, res) => {
-        // Flagsmith's `?organisation=` filter; an id that is not a number matches nothing.
-        const raw = req.query.organisation;
-        const organisationId = raw === undefined || raw === '' ? undefined : (pathId(raw) ?? -1);
-        const rows = await projects.list(tenantOf(req.principal) as Tenant, organisationId);
+        const filter = listFilter(req.query);
+        const rows = filter ? await projects.list(tenantOf(req.principal) as Tenant, filter) : [];
         res.json(rows.map(projectToWire));
       },
     },
@@ -96,10 +133,25 @@ export function projectRoutes(deps: {
     },
   });
 
+  route(router, '/get-by-uuid/:uuid/', {
+    get: {
+      // Flagsmith looks the uuid up among the projects the caller may see and answers the list serializer.
+      permission: tenantPermissions.tenant,
+      handle: async (req, res) => {
+        const uuid = canonicalUuid(req.params.uuid);
+        if (uuid === undefined) throw domainErrors.notFound();
+        res.json(projectToWire(await projects.findByUuid(tenantOf(req.principal) as Tenant, uuid)));
+      },
+    },
+  });
+
   route(router, '/:projectId/', {
     get: {
       permission: policy.permission(rules.view),
-      handle: async (req, res) => void res.json(projectToWire(await projects.view(policy.accessOf(req)))),
+      handle: async (req, res) => {
+        const project = await projects.view(policy.accessOf(req));
+        res.json(projectRetrieveToWire(project, await projects.totals(project)));
+      },
     },
     put: {
       permission: policy.permission(rules.admin),
@@ -137,6 +189,27 @@ export function projectRoutes(deps: {
     },
   });
 
+  route(router, '/:projectId/user-detailed-permissions/:userId/', {
+    get: {
+      // Flagsmith: anyone who sees the project reads their own; only its admins read someone else's.
+      permission: policy.permission(rules.view),
+      handle: async (req, res) => {
+        const access = policy.accessOf(req);
+        const subject = detailedPermissionsSubject(
+          access.organisation.tenant,
+          access.isAdmin,
+          existingPathId(req.params.userId),
+        );
+        const target = {
+          level: projectGrantLevel,
+          objectId: access.projectId,
+          organisationId: access.organisation.organisationId,
+        };
+        res.json(await detailedPermissions(reads, target, subject));
+      },
+    },
+  });
+
   grantRoutes(router, {
     prefix: '/:projectId',
     permission: policy.permission(rules.admin),
@@ -152,5 +225,28 @@ export function projectRoutes(deps: {
     supportsAdmin: true,
   });
 
+  return router;
+}
+
+/**
+ * `GET /api/v1/organisations/{id}/projects/`: the organisation's projects as a plain array. Flagsmith lets any
+ * member list all of them here; Vexil lists only those the caller may see, as `/projects/?organisation=` does,
+ * so that this path does not show a member projects withheld from them everywhere else.
+ */
+export function organisationProjectRoutes(deps: {
+  projects: ProjectService;
+  organisationPolicy: OrganisationPolicy;
+}): Router {
+  const router = Router();
+  route(router, '/:organisationId/projects/', {
+    get: {
+      permission: deps.organisationPolicy.permission(organisationRules.member),
+      handle: async (req, res) => {
+        const access = deps.organisationPolicy.accessOf(req);
+        const rows = await deps.projects.list(access.tenant, { organisationId: access.organisationId });
+        res.json(rows.map(projectToWire));
+      },
+    },
+  });
   return router;
 }

@@ -1,12 +1,15 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Transactor } from '../data/unit-of-work.js';
 import { bumpProjectEnvironments } from '../environments/environment-revision.js';
-import { domainErrors } from '../errors/domain-error.js';
+import { domainErrors, ValidationError } from '../errors/domain-error.js';
 import { grantedOrganisationKeys, type OrganisationPolicy } from '../organisations/organisation-policy.js';
 import type { Tenant } from '../organisations/tenant.js';
 import type { ProjectModel } from './project-model.js';
 import type { ProjectAccess } from './project-policy.js';
-import type { ProjectFields, ProjectStore } from './project-store.js';
+import type { ProjectFields, ProjectListFilter, ProjectStore } from './project-store.js';
+
+// Flagsmith's UniqueTogetherValidator message (name, organisation), reported as non_field_errors.
+const duplicateName = 'A project with this name already exists.';
 
 /** Projects of organisations: who may create them, and their settings. */
 export class ProjectService {
@@ -17,8 +20,19 @@ export class ProjectService {
     private readonly audit: AuditLog,
   ) {}
 
-  list(tenant: Tenant, organisationId?: number): Promise<ProjectModel[]> {
-    return this.store.list(this.transactor.reads, tenant, organisationId);
+  list(tenant: Tenant, filter: ProjectListFilter = {}): Promise<ProjectModel[]> {
+    return this.store.list(this.transactor.reads, tenant, filter);
+  }
+
+  /** Flagsmith's get-by-uuid: among the projects the caller may see, so a foreign uuid is not found. */
+  async findByUuid(tenant: Tenant, uuid: string): Promise<ProjectModel> {
+    const [project] = await this.store.list(this.transactor.reads, tenant, { uuid });
+    if (!project) throw domainErrors.notFound();
+    return project;
+  }
+
+  totals(project: ProjectModel): Promise<{ features: number; segments: number }> {
+    return this.store.totals(this.transactor.reads, project.id);
   }
 
   async view(access: ProjectAccess): Promise<ProjectModel> {
@@ -52,6 +66,8 @@ export class ProjectService {
           (await grantedOrganisationKeys(uow, organisationId, access.userId)).has('CREATE_PROJECT');
         if (!allowed) throw domainErrors.permissionDenied();
       }
+      if (await this.store.nameTaken(uow, organisationId, fields.name))
+        throw ValidationError.nonField(duplicateName);
       const project = await this.store.create(uow, organisationId, fields);
       if (!access.isAdmin && access.userId !== undefined)
         await this.store.grantAdmin(uow, project.id, access.userId);
@@ -71,6 +87,12 @@ export class ProjectService {
   async update(access: ProjectAccess, patch: Partial<ProjectFields>): Promise<ProjectModel> {
     const updated = await this.transactor.run(async (uow) => {
       const previous = await this.store.find(uow, access.organisation.tenant, access.projectId);
+      if (
+        previous &&
+        patch.name !== undefined &&
+        (await this.store.nameTaken(uow, previous.organisation_id, patch.name, previous.id))
+      )
+        throw ValidationError.nonField(duplicateName);
       const project = await this.store.update(uow, access.organisation.tenant, access.projectId, patch);
       // hide_disabled_flags changes what every environment's SDKs see; the documents also carry the name and
       // enable_realtime_updates.

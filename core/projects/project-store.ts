@@ -14,6 +14,12 @@ export interface ProjectFields {
   enforce_feature_owners?: boolean;
 }
 
+/** The list's filters: Flagsmith's `?organisation=` and `?uuid=`. */
+export interface ProjectListFilter {
+  readonly organisationId?: number | undefined;
+  readonly uuid?: string | undefined;
+}
+
 /** Projects, every read filtered by the projects the tenant may see. */
 export class ProjectStore {
   constructor(private readonly policy: ProjectPolicy) {}
@@ -24,10 +30,40 @@ export class ProjectStore {
     return ProjectModel.query(scope.knex).whereIn('projects.id', ids);
   }
 
-  async list(scope: DataScope, tenant: Tenant, organisationId?: number): Promise<ProjectModel[]> {
+  async list(scope: DataScope, tenant: Tenant, filter: ProjectListFilter = {}): Promise<ProjectModel[]> {
     const query = this.#visible(scope, tenant).orderBy('id');
-    if (organisationId !== undefined) query.where('organisation_id', organisationId);
+    if (filter.organisationId !== undefined) query.where('organisation_id', filter.organisationId);
+    if (filter.uuid !== undefined) query.where('uuid', filter.uuid);
     return await query;
+  }
+
+  /** Another project of the same organisation already named `name` (Flagsmith's unique together). */
+  async nameTaken(
+    scope: DataScope,
+    organisationId: number,
+    name: string,
+    exceptId?: number,
+  ): Promise<boolean> {
+    const query = scope.knex('projects').where({ organisation_id: organisationId, name }).first('id');
+    if (exceptId !== undefined) query.whereNot('id', exceptId);
+    return (await query) !== undefined;
+  }
+
+  /** ProjectRetrieveSerializer's totals: every feature, and the live segments (as the segment limit counts). */
+  async totals(scope: DataScope, projectId: number): Promise<{ features: number; segments: number }> {
+    const [features] = (await scope
+      .knex('features')
+      .where('project_id', projectId)
+      .count({ count: '*' })) as {
+      count: string | number;
+    }[];
+    const [segments] = (await scope
+      .knex('segments')
+      .where('project_id', projectId)
+      .whereNull('deleted_at')
+      .whereRaw('version_of_id = id')
+      .count({ count: '*' })) as { count: string | number }[];
+    return { features: Number(features?.count ?? 0), segments: Number(segments?.count ?? 0) };
   }
 
   async find(scope: DataScope, tenant: Tenant, id: number): Promise<ProjectModel | undefined> {

@@ -3,7 +3,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { OrganisationPolicy } from '../organisations/organisation-policy.js';
 import { PermissionGrants } from '../organisations/permission-grants.js';
 import { ProjectPolicy, projectGrantLevel } from './project-policy.js';
-import { projectRoutes } from './project-routes.js';
+import { organisationProjectRoutes, projectRoutes } from './project-routes.js';
 import { ProjectService } from './project-service.js';
 import { ProjectStore } from './project-store.js';
 
@@ -21,6 +21,17 @@ export function createProjectsSlice(
     deps.auditLog,
   );
   const grants = new PermissionGrants(projectGrantLevel, transactor, deps.auditLog);
-  routes.mount('projects', 'api', '/projects', projectRoutes({ projects, policy, grants }));
+  routes.mount(
+    'projects',
+    'api',
+    '/projects',
+    projectRoutes({ projects, policy, grants, reads: transactor.reads }),
+  );
+  routes.mount(
+    'projects',
+    'api',
+    '/organisations',
+    organisationProjectRoutes({ projects, organisationPolicy: deps.organisationPolicy }),
+  );
   return { projects, projectPolicy: policy };
 }

@@ -45,8 +45,12 @@ describe('projects and project permissions', () => {
     assert.equal(project.stale_flags_limit_days, 30);
     assert.equal(project.only_allow_lower_case_feature_names, true);
     assert.equal(project.use_edge_identities, false);
+    // Flagsmith's get_queryset: a filter that is not an integer is a 400 naming it.
     const odd = await request(t.app).get('/api/v1/projects/?organisation=abc').set(as(f.admin));
-    assert.deepEqual(odd.body, []);
+    assert.equal(odd.status, 400);
+    assert.deepEqual(odd.body, { organisation: ['Must be a valid integer.'] });
+    const huge = await request(t.app).get('/api/v1/projects/?organisation=99999999999999').set(as(f.admin));
+    assert.deepEqual(huge.body, []);
   });
 
   it('shows a member exactly the projects granted VIEW_PROJECT through a group, and nothing else', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Database } from '../../db/database.js';
 import type { DataScope } from '../data/unit-of-work.js';
 import {
@@ -40,6 +41,9 @@ export class SdkEnvironment {
   /** `X-Flagsmith-Document-Updated-At`. */
   readonly updatedAtSeconds: string;
   readonly document: EnvironmentDocumentOut;
+  /** The document as json.dumps prints it, and a digest of it for the ETags. */
+  readonly #documentText: string;
+  readonly #contentTag: string;
   readonly #features: ReadonlyMap<number, FeatureRow>;
   #compiled: CompiledEnvironment | undefined;
   #documentBody: CachedJson | undefined;
@@ -53,6 +57,8 @@ export class SdkEnvironment {
     this.updatedAt = built.updatedAt;
     this.updatedAtSeconds = documentUpdatedAtSeconds(built.updatedAt);
     this.document = built.document;
+    this.#documentText = serialiseEnvironmentDocument(built.document);
+    this.#contentTag = createHash('sha256').update(this.#documentText).digest('base64url').slice(0, 12);
     this.#features = new Map(built.features.map((feature) => [feature.id, feature]));
   }
 
@@ -67,9 +73,13 @@ export class SdkEnvironment {
     return this.#compiled;
   }
 
-  /** The ETag of an answer at this revision. Weak: the same tag covers the gzip and brotli forms. */
+  /**
+   * The ETag of an answer at this revision and content. The revision alone would not do: a state scheduled with
+   * `live_from` goes live without any write, so the same revision can serve two different sets of flags. Weak:
+   * the same tag covers the gzip and brotli forms.
+   */
   etag(variant: 'client' | 'server' | 'document'): string {
-    return `W/"${this.environmentId}.${this.revision}.${variant[0]}"`;
+    return `W/"${this.environmentId}.${this.revision}.${this.#contentTag}.${variant[0]}"`;
   }
 
   /** The headers every SDK answer of this revision carries (also on its 304s). */
@@ -125,10 +135,7 @@ export class SdkEnvironment {
 
   /** `GET /api/v1/environment-document/`'s body, as Flagsmith's json.dumps prints it (`50.0` kept). */
   get documentBody(): CachedJson {
-    this.#documentBody ??= CachedJson.fromSerialised(
-      serialiseEnvironmentDocument(this.document),
-      this.headers('document'),
-    );
+    this.#documentBody ??= CachedJson.fromSerialised(this.#documentText, this.headers('document'));
     return this.#documentBody;
   }
 }

@@ -266,7 +266,7 @@ describe('SDK endpoints: /flags/, /environment-document/, /analytics/flags/ on t
       assert.match(header, /^\d+\.\d+$/);
       // Milliseconds from the driver's Date; the header keeps the microseconds.
       assert.ok(Math.abs(Number(header) * 1000 - row.updated_at.getTime()) < 1, header);
-      assert.match(response.headers.etag as string, /^W\/"\d+\.\d+\.c"$/);
+      assert.match(response.headers.etag as string, /^W\/"\d+\.\d+\.[\w-]{12}\.c"$/);
       assert.equal(response.headers['cache-control'], 'private, no-cache');
       assert.equal(response.headers.pragma, undefined);
       assert.match(response.headers.vary as string, /X-Environment-Key/);
@@ -418,6 +418,50 @@ describe('SDK endpoints: /flags/, /environment-document/, /analytics/flags/ on t
       });
     });
 
+    it('serves a state scheduled with live_from once that time comes, without a write, under a new ETag', async () => {
+      const feature = await api()
+        .post(`/api/v1/projects/${projectId}/features/`)
+        .set(as(f.admin))
+        .send({ name: 'scheduled_banner', default_enabled: true });
+      assert.equal(feature.status, 201, feature.text);
+      const state = (
+        await api()
+          .get(`/api/v1/environments/${environment.api_key}/featurestates/?feature=${feature.body.id}`)
+          .set(as(f.admin))
+      ).body.results[0] as { id: number };
+      const liveFrom = new Date(Date.now() + 1500);
+      const scheduled = await api()
+        .patch(`/api/v1/environments/${environment.api_key}/featurestates/${state.id}/`)
+        .set(as(f.admin))
+        .send({ live_from: liveFrom.toISOString() });
+      assert.equal(scheduled.status, 200, scheduled.text);
+      const before = await flags(environment.api_key);
+      assert.ok(
+        !(before.body as { feature: { name: string } }[]).some(
+          (flag) => flag.feature.name === 'scheduled_banner',
+        ),
+      );
+      // Revalidating with the ETag seen before live_from: a 304 until then, the scheduled state after it.
+      let after = await sdk()
+        .get('/api/v1/flags/')
+        .set('X-Environment-Key', environment.api_key)
+        .set('If-None-Match', before.headers.etag as string);
+      for (let attempt = 0; attempt < 200 && after.status === 304; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        after = await sdk()
+          .get('/api/v1/flags/')
+          .set('X-Environment-Key', environment.api_key)
+          .set('If-None-Match', before.headers.etag as string);
+      }
+      assert.equal(after.status, 200);
+      assert.ok(Date.now() >= liveFrom.getTime(), 'not before live_from');
+      assert.notEqual(after.headers.etag, before.headers.etag);
+      const live = (after.body as { feature: { name: string }; enabled: boolean }[]).find(
+        (flag) => flag.feature.name === 'scheduled_banner',
+      );
+      assert.equal(live?.enabled, true);
+    });
+
     it("serves each environment its own flags only: another organisation's features never appear", async () => {
       const foreignProject = await api()
         .post('/api/v1/projects/')
@@ -438,7 +482,7 @@ describe('SDK endpoints: /flags/, /environment-document/, /analytics/flags/ on t
 
     it('drops what it cached when another process announces a change over the database channel', async () => {
       const before = await flags(environment.api_key);
-      const [, revision] = /^W\/"\d+\.(\d+)\.c"$/.exec(before.headers.etag as string) ?? [];
+      const [, revision] = /^W\/"\d+\.(\d+)\.[\w-]{12}\.c"$/.exec(before.headers.etag as string) ?? [];
       // What another process's write leaves behind: a newer revision in the table, and the notification.
       await knex()('environments')
         .where('id', environment.id)
@@ -450,7 +494,10 @@ describe('SDK endpoints: /flags/, /environment-document/, /analytics/flags/ on t
         await new Promise((resolve) => setTimeout(resolve, 20));
         after = await flags(environment.api_key);
       }
-      assert.equal(after.headers.etag, `W/"${environment.id}.${Number(revision) + 1}.c"`);
+      assert.match(
+        after.headers.etag as string,
+        new RegExp(`^W/"${environment.id}\\.${Number(revision) + 1}\\.`),
+      );
     });
 
     it('answers a CORS preflight carrying X-Environment-Key on the lane, and exposes the headers to pages', async () => {

@@ -3,12 +3,20 @@ import type { Transactor, UnitOfWork } from '../data/unit-of-work.js';
 import { bumpProjectEnvironments } from '../environments/environment-revision.js';
 import { domainErrors, ValidationError } from '../errors/domain-error.js';
 import type { ProjectAccess } from '../projects/project-policy.js';
+import { removeOverridesOfSegment } from '../segment-overrides/segment-override-store.js';
 import type { RuleInput, SegmentBody } from './segment-body.js';
 import type { SegmentModel, SegmentWithRules } from './segment-model.js';
 import type { SegmentListQuery, SegmentStore } from './segment-store.js';
 
-/** Flagsmith's default `max_segments_allowed` per project. */
+/** Flagsmith's default `max_segments_allowed` per project; each project's own limit is its column. */
 export const maxSegmentsPerProject = 500;
+
+async function maxSegmentsOf(uow: UnitOfWork, projectId: number): Promise<number> {
+  const project = (await uow.knex('projects').where('id', projectId).first('max_segments_allowed')) as
+    | { max_segments_allowed: number }
+    | undefined;
+  return project?.max_segments_allowed ?? maxSegmentsPerProject;
+}
 
 /** Segments of a project: every change audited and announced as `segment.changed` after commit. */
 export class SegmentService {
@@ -30,7 +38,7 @@ export class SegmentService {
 
   async create(access: ProjectAccess, body: SegmentBody & { name: string; rules: RuleInput[] }) {
     return this.transactor.run(async (uow) => {
-      if ((await this.store.countLive(uow, access.projectId)) >= maxSegmentsPerProject)
+      if ((await this.store.countLive(uow, access.projectId)) >= (await maxSegmentsOf(uow, access.projectId)))
         throw ValidationError.field('project', 'The project has reached the maximum allowed segments limit.');
       const segment = await this.store.create(uow, access.projectId, body, body.rules);
       await this.#changed(uow, access, segment, `New Segment created: ${segment.name}`);
@@ -53,6 +61,7 @@ export class SegmentService {
     const deleted = await this.transactor.run(async (uow) => {
       const found = await this.store.find(uow, access.projectId, id);
       if (!found || !(await this.store.delete(uow, access.projectId, id))) return false;
+      await removeOverridesOfSegment(uow, id);
       await this.#changed(uow, access, found.segment, `Segment deleted: ${found.segment.name}`);
       return true;
     });

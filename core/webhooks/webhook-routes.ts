@@ -18,7 +18,7 @@ import { webhookToWire } from './webhook-store.js';
 const invalidUrl = 'Enter a valid URL.';
 
 // DRF's URLField (max_length 200): http or https with a host.
-const urlField = () =>
+export const urlField = () =>
   fields.string({ max: 200 }).refine((value) => {
     try {
       const url = new URL(value);

@@ -8,6 +8,7 @@ import { WebhookOutbox } from './webhook-outbox.js';
 import { environmentWebhookRoutes, organisationWebhookRoutes } from './webhook-routes.js';
 import { WebhookService } from './webhook-service.js';
 import { WebhookStore } from './webhook-store.js';
+import { webhookTestRoutes } from './webhook-test-routes.js';
 import { defaultDeliveryOptions, type WebhookDeliveryOptions, WebhookWorker } from './webhook-worker.js';
 
 /**
@@ -28,11 +29,8 @@ export function createWebhooksSlice(
 ) {
   const { settings, transactor, routes, database, logger } = kernel;
   const allowPrivateTargets = settings.webhookAllowPrivateTargets;
-  const worker = new WebhookWorker(database.knex, logger, {
-    ...defaultDeliveryOptions,
-    allowPrivateTargets,
-    ...deps.delivery,
-  });
+  const delivery = { ...defaultDeliveryOptions, allowPrivateTargets, ...deps.delivery };
+  const worker = new WebhookWorker(database.knex, logger, delivery);
   const outbox = new WebhookOutbox(deps.auditStore, worker.wake);
   deps.auditLog.onRecorded(outbox.auditRecorded);
 
@@ -49,6 +47,17 @@ export function createWebhooksSlice(
     'api',
     '/environments',
     environmentWebhookRoutes({ webhooks: service('environment'), environmentPolicy: deps.environmentPolicy }),
+  );
+  routes.mount(
+    'webhooks',
+    'api',
+    '/webhooks',
+    webhookTestRoutes({
+      organisations: deps.organisationPolicy,
+      environments: deps.environmentPolicy,
+      allowPrivateTargets,
+      timeoutMs: delivery.timeoutMs,
+    }),
   );
   worker.start();
   return { webhookOutbox: outbox, stopWebhooks: () => worker.stop() };

@@ -7,8 +7,6 @@ import { PythonFloat } from '../../core/evaluation/python-value.js';
 
 const f = (value: number) => new PythonFloat(value);
 
-// Left out, because Vexil cannot give Python's answer (core/evaluation/README.md, Known gaps): conditional groups
-// `(?(1)…)` and named characters `\N{…}`.
 const PATTERNS: readonly string[] = [
   '(?i:[a-z])',
   '(a)*+b',
@@ -86,6 +84,125 @@ const PATTERNS: readonly string[] = [
   '\\11',
   '(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)\\10',
   '(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)\\11',
+  // Characters assigned after Unicode 14 (Python 3.11's database; Node's is newer).
+  '(?i)\u1c89',
+  '(?i)[\u1c8a]',
+  '(?i)U00010d50',
+  '\\w\\b',
+  '[^\\d]',
+  '(?<=a|bc)',
+  '(?<!(?!a+)b)',
+  // Named characters: stored names and aliases in any ASCII case, Hangul and CJK names computed, uppercase only.
+  '\\N{LATIN SMALL LETTER A}',
+  '\\N{latin capital letter a}',
+  '[\\N{LATIN SMALL LETTER A}-\\N{LATIN SMALL LETTER C}]',
+  '\\N{KELVIN SIGN}',
+  '(?i)\\N{KELVIN SIGN}',
+  '\\N{NUL}',
+  '\\N{ESCAPE}',
+  '\\N{HANGUL SYLLABLE GA}',
+  '\\N{hangul syllable ga}',
+  '\\N{CJK UNIFIED IDEOGRAPH-4E00}',
+  '\\N{cjk unified ideograph-4E00}',
+  '\\N{GRINNING FACE}',
+  'a\\N{grinning face}',
+  '\\N{}',
+  '\\N{LATIN SMALL LETTER SHARP S}',
+  '(?i)\\N{GREEK SMALL LETTER FINAL SIGMA}',
+  '\\N{LATIN SMALL LETTER A WITH MACRON AND GRAVE}',
+];
+// Patterns the backtracking matcher runs (conditional groups, backreferences), against texts that tell their
+// branches and case rules apart.
+const BACKTRACKING_PATTERNS: readonly string[] = [
+  '(a)?(?(1)b|c)',
+  '(?P<x>a)?(?(x)b)',
+  '(?(1)a|b)(x)',
+  '(?:(a)|b)*(?(1)x|y)',
+  '(?(1)a|b|c)(x)',
+  '(?(0)a)',
+  '(?(2)a)(b)',
+  '(?( 1)a|b)(b)',
+  '(?(+1)a)(b)',
+  '(?(١)a|c)(b)?',
+  '(?(x)a)',
+  '(?<=(?(1)a|b))(c)',
+  '(a)(?<=(?(1)a|bc))',
+  '(a)?(?<=(?(1)a|b))c',
+  '(<)?\\w+(?(1)>|$)',
+  '(a)?\\1',
+  '(?:(a)|b)+\\1',
+  '(?i)(a)\\1',
+  '(?i)(?-i:(a))\\1',
+  '(?i:(a))\\1',
+  '(a)(?i:\\1)',
+  '(?i)(ſ)\\1',
+  '(?i)(s)\\1',
+  '(?i)(K)\\1',
+  '(?i)(k)\\1',
+  '(?i)(İ)\\1',
+  '(?i)(i)\\1',
+  '(?i)(ß)\\1',
+  '(?i)(σ)\\1',
+  '(?ai)(k)\\1',
+  '(?i)(ǅ)\\1',
+  '(?i)(?P<n>ab)(?P=n)',
+  '(?i)(a)(?-i:\\1)',
+  '(?i)(\\u1c89)\\1',
+  '((a)|b)(?(2)c|d)',
+  '(a)*+(?(1)x|y)',
+  '(?>(a)?)(?(1)x|y)',
+  '(?=(a))?(?(1)a|b)',
+  '(?!(a))(?(1)a|b)',
+  '(a)?(?(1)(b)|(c))(?(2)d|e)',
+  '(?(1_0)a)(b)(c)(d)(e)(f)(g)(h)(i)(j)(k)',
+  '(?(1)a',
+  '(?()a)',
+  '(?i)(a|b)*\\1',
+  '(a)(?<=\\1)',
+  '(?i)(A)(?<=\\1)b',
+  '(a){0}(?(1)x|y)',
+  '(?x)(a)? (?(1) b | c )',
+];
+const BACKTRACKING_TEXTS: readonly string[] = [
+  '',
+  'a',
+  'ab',
+  'ac',
+  'b',
+  'c',
+  'aa',
+  'AA',
+  'aA',
+  'ſs',
+  'sſ',
+  'SS',
+  'Kk',
+  'k\u212a',
+  'İi',
+  'iİ',
+  'ıI',
+  'ßẞ',
+  'σς',
+  'σΣ',
+  'ǅǆ',
+  'abAB',
+  'abab',
+  'aab',
+  'bay',
+  'bax',
+  'y',
+  '<ab>',
+  '<ab',
+  'abc',
+  'abd',
+  'ace',
+  'cd',
+  'ba',
+  'bab',
+  'abb',
+  'ax',
+  '\u1c89\u1c8a',
+  '\u1c89\u1c89',
 ];
 const TEXTS: readonly string[] = [
   'a',
@@ -140,6 +257,15 @@ const TEXTS: readonly string[] = [
   'abcdefghija1',
   '😀',
   'a😀',
+  // Assigned after Unicode 14: a digit, letters with case (Unicode 16) and a space-free word character.
+  '\u{1e4f1}',
+  '\u1c89',
+  '\u1c8a',
+  '\u{10d50}',
+  '\u{10d70}',
+  '\u{11f50}',
+  '가',
+  '一',
 ];
 const CONDITION_VALUES: readonly string[] = [
   '٣',
@@ -173,6 +299,8 @@ const CONDITION_VALUES: readonly string[] = [
   '9'.repeat(4300),
   `1.${'0'.repeat(400)}`,
   '\t\n\v\f\r 5 \x1c\x1d\x1e\x1f',
+  '\u{1e4f1}',
+  '1\u{11f53}',
 ];
 const CONTEXT_VALUES: readonly unknown[] = [
   3,
@@ -263,6 +391,25 @@ const PATHS: readonly string[] = [
   '$.identity.traits[?match(@, "\\\\p{L}+")]',
   '$.identity.traits[?match(@, ".")]',
   '$.identity.traits[?match(@, "a|")]',
+  // Numbers past 2^53: Python compares ints exactly (literals are int(float(text))).
+  '$.identity.traits[?@ == 9007199254740993]',
+  '$.identity.traits[?@ == 9007199254740992]',
+  '$.identity.traits[?@ > 9007199254740992]',
+  '$.identity.traits[?@ >= 9007199254740993]',
+  '$.identity.traits[?@ < 9007199254740993]',
+  '$.identity.traits[?@ != 9007199254740992]',
+  '$.identity.traits[?@ == 12345678901234567890]',
+  '$.identity.traits[?@ == 12345678901234567168]',
+  '$.identity.traits[?@ == 1e20]',
+  '$.identity.traits[?@ > 9007199254740992.5]',
+  '$.identity.traits[?@ < 1.5e300]',
+  '$.identity.traits[?@ < 1e400]',
+  '$.identity.traits[?@.x > @.y]',
+  '$.identity.traits[?@.x == @.y]',
+  '$.identity.traits.l[?@ >= 100000000000000000000]',
+  // Lists and dicts compare with Python's == (True == 1, 1 == 1.0, dict order ignored).
+  '$.identity.traits[?@.a == @.b].n',
+  '$.identity.traits[?@.a != @.b].n',
 ];
 const TRAIT_SETS: readonly Record<string, unknown>[] = [
   { a: 1, b: 'b', l: [1, 2, 3, 'x'], o: { x: 1, y: 2 } },
@@ -270,6 +417,24 @@ const TRAIT_SETS: readonly Record<string, unknown>[] = [
   { a: true, b: new PythonFloat(1), c: 'é', d: '😀', e: 'ab', o: { x: 0 }, l: [null, 'b'] },
   { a: null, b: 'aa', l: [[1], { x: 1 }], o: {} },
   { a: 3, b: 2.5, c: 'c1', l: ['a', 'b', 'c', 'd', 'e', 'f'], o: { y: 1, x: 1 } },
+  {
+    a: 9007199254740993n,
+    b: 9007199254740992,
+    c: new PythonFloat(9007199254740992),
+    d: 12345678901234567890n,
+    e: 12345678901234567168n,
+    o: { x: 9007199254740993n, y: 9007199254740992 },
+    l: [100000000000000000000n, new PythonFloat(1e20), 99999999999999999999n],
+  },
+  {
+    // Only x's name is a candidate, so IN tells whether x or a later entry is the first found.
+    x: { a: [true], b: [1], n: 'a' },
+    y: { a: { k: new PythonFloat(1), j: null }, b: { j: null, k: 1 }, n: 'q2' },
+    z: { a: [[1]], b: [[true]], n: 'q3' },
+    u: { a: [1152921504606846976n], b: [new PythonFloat(2 ** 60)], n: 'q4' },
+    w: { a: [1152921504606846977n], b: [new PythonFloat(2 ** 60)], n: 'q5' },
+    v: { a: [1, 2], b: [2, 1], n: 'q6' },
+  },
 ];
 const CANDIDATES = [
   '1',
@@ -291,6 +456,12 @@ const CANDIDATES = [
   'u',
   'True',
   '0',
+  '9007199254740993',
+  '9007199254740992',
+  '12345678901234567890',
+  '12345678901234567168',
+  '100000000000000000000',
+  '99999999999999999999',
 ];
 
 interface Case {
@@ -327,6 +498,8 @@ export function generateTargetedCases(): Case[] {
   };
   // A pattern Python cannot compile raises for its whole context: one context per pattern, one segment per text.
   for (const pattern of PATTERNS) add('REGEX', row([{ operator: 'REGEX', value: pattern }], TEXTS));
+  for (const pattern of BACKTRACKING_PATTERNS)
+    add('REGEX', row([{ operator: 'REGEX', value: pattern }], BACKTRACKING_TEXTS));
   for (const operator of ['EQUAL', 'GREATER_THAN', 'LESS_THAN_INCLUSIVE', 'NOT_EQUAL']) {
     for (const value of CONDITION_VALUES) add(operator, row([{ operator, value }], CONTEXT_VALUES));
   }
@@ -339,6 +512,7 @@ export function generateTargetedCases(): Case[] {
         { property, operator: 'IN', value: CANDIDATES },
         { property, operator: 'EQUAL', value: '1.0' },
         { property, operator: 'REGEX', value: '.*[a-zé😀]' },
+        { property, operator: 'GREATER_THAN', value: '9007199254740992' },
       ];
       conditions.forEach((condition, index) => {
         segments.set(`s${index}`, {
