@@ -361,6 +361,85 @@ describe('SDK identities: /api/v1/identities/ and /api/v1/traits/ on the lean la
       assert.equal(other.identity, null);
     });
 
+    it('puts the identity override before segment overrides, and the lowest priority segment before others', async () => {
+      const env = await createEnvironment('Segmented');
+      const segment = async (name: string, condition: object) =>
+        created(`/api/v1/projects/${projectId}/segments/`, {
+          name,
+          project: projectId,
+          rules: [
+            { type: 'ALL', rules: [{ type: 'ANY', rules: [], conditions: [condition] }], conditions: [] },
+          ],
+        });
+      const pro = await segment('pro users', { operator: 'EQUAL', property: 'plan', value: 'pro' });
+      const paying = await segment('paying users', { operator: 'IN', property: 'plan', value: 'pro,team' });
+      const banner = flagOf((await identify(env.api_key, { identifier: 'seg-0' })).body, 'banner') as Flag;
+      const override = async (segmentId: number, value: string, priority: number) =>
+        (await created(
+          `/api/v1/environments/${env.api_key}/features/${banner.feature.id}/create-segment-override/`,
+          {
+            enabled: true,
+            feature_state_value: {
+              type: 'unicode',
+              string_value: value,
+              integer_value: null,
+              boolean_value: null,
+            },
+            feature_segment: { segment: segmentId, priority },
+          },
+        )) as unknown as { id: number; feature_segment: { id: number; priority: number } };
+      const forPaying = await override(paying.id, 'for paying', 1);
+      const forPro = await override(pro.id, 'for pro', 0);
+      const listed = await api()
+        .get(`/api/v1/features/feature-segments/?environment=${env.id}&feature=${banner.feature.id}`)
+        .set(as(f.admin));
+      const priorityOf = new Map(
+        (listed.body.results as { segment: number; priority: number }[]).map((row) => [
+          row.segment,
+          row.priority,
+        ]),
+      );
+      assert.ok((priorityOf.get(pro.id) as number) < (priorityOf.get(paying.id) as number), listed.text);
+      const asPlan = async (identifier: string, plan: string) =>
+        flagOf(
+          (await identify(env.api_key, { identifier, traits: [{ trait_key: 'plan', trait_value: plan }] }))
+            .body,
+          'banner',
+        ) as Flag;
+      const proFlag = await asPlan('seg-pro', 'pro');
+      assert.equal(proFlag.feature_state_value, 'for pro');
+      assert.equal(proFlag.id, forPro.id);
+      assert.equal(proFlag.feature_segment, forPro.feature_segment.id);
+      assert.equal(proFlag.identity, null);
+      const teamFlag = await asPlan('seg-team', 'team');
+      assert.equal(teamFlag.feature_state_value, 'for paying');
+      assert.equal(teamFlag.feature_segment, forPaying.feature_segment.id);
+      const freeFlag = await asPlan('seg-free', 'free');
+      assert.equal(freeFlag.feature_state_value, 'hello');
+      assert.equal(freeFlag.feature_segment, null);
+      assert.equal(freeFlag.id, banner.id);
+      // The identity's own override beats both segments.
+      const identity = (await knex()('identities')
+        .where({ environment_id: env.id, identifier: 'seg-pro' })
+        .first('id')) as {
+        id: number;
+      };
+      const own = await created(
+        `/api/v1/environments/${env.api_key}/identities/${identity.id}/featurestates/`,
+        {
+          feature: banner.feature.id,
+          enabled: false,
+          feature_state_value: 'mine',
+        },
+      );
+      const mine = await asPlan('seg-pro', 'pro');
+      assert.equal(mine.feature_state_value, 'mine');
+      assert.equal(mine.enabled, false);
+      assert.equal(mine.id, own.id);
+      assert.equal(mine.identity, identity.id);
+      assert.equal(mine.feature_segment, null);
+    });
+
     it('applies an identity’s stored overrides when the document leaves them out, and to a numeric identifier', async () => {
       const env = await createEnvironment('Remote overrides only');
       await patchEnvironment(env, { use_identity_overrides_in_local_eval: false });

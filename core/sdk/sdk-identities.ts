@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Transactor } from '../data/unit-of-work.js';
+import type { DataScope, Transactor } from '../data/unit-of-work.js';
 import type { DocumentFeatureStateOut } from '../environment-document/build-environment-document.js';
 import {
   type DocumentValue,
@@ -266,6 +266,7 @@ export function identityFlagsOut(
   environment: SdkEnvironment,
   serverSide: boolean,
   identified: Identified,
+  featureSegmentOf: ReadonlyMap<number, number> = new Map(),
 ): IdentityFlagOut[] {
   const { document } = environment;
   const traits = new Map<string, DocumentValue>();
@@ -314,13 +315,17 @@ export function identityFlagsOut(
     const base = entry.flag;
     let stateId = base.id;
     let overriddenFor: number | null = null;
+    let featureSegment: number | null = null;
     const ownState = ownOverrides?.states.get(result.name);
     if (ownOverrides && ownState !== undefined) {
       stateId = ownState;
       overriddenFor = ownOverrides.identityId;
     } else if (matched) {
       const winner = index.segmentStates.get(result.name)?.find((state) => matched?.has(state.segmentId));
-      if (winner) stateId = winner.stateId;
+      if (winner) {
+        stateId = winner.stateId;
+        featureSegment = featureSegmentOf.get(winner.stateId) ?? null;
+      }
     }
     out.push({
       id: hide ? null : stateId,
@@ -328,8 +333,7 @@ export function identityFlagsOut(
       feature_state_value: result.value as SdkFlagOut['feature_state_value'],
       environment: base.environment,
       identity: hide ? null : overriddenFor,
-      // EXTENSION POINT (segment overrides): the FeatureSegment's id once Vexil stores feature segments.
-      feature_segment: null,
+      feature_segment: hide ? null : featureSegment,
       enabled: result.enabled,
       variant: base.feature.type === 'STANDARD' ? null : (result.variant ?? 'control'),
     });
@@ -400,3 +404,37 @@ function withStoredOverrides(
   }
   return { flags, segments: result.segments };
 }
+
+const featureSegmentIds = new WeakMap<SdkEnvironment, Promise<ReadonlyMap<number, number>>>();
+
+/**
+ * The FeatureSegment id of each segment-override state the document holds (the document gives only its
+ * priority), read once per environment revision and only when the environment has segment overrides. A state's
+ * feature segment never changes, so a read racing a change cannot give a wrong pair.
+ */
+export function featureSegmentsOf(
+  environment: SdkEnvironment,
+  scope: DataScope,
+): Promise<ReadonlyMap<number, number>> | ReadonlyMap<number, number> {
+  const stateIds = environment.document.project.segments.flatMap((segment) =>
+    segment.feature_states.map((state) => state.django_id),
+  );
+  if (stateIds.length === 0) return noFeatureSegments;
+  let pending = featureSegmentIds.get(environment);
+  if (!pending) {
+    pending = (async () => {
+      const rows = (await scope
+        .knex('feature_states')
+        .whereIn('id', stateIds)
+        .whereNotNull('feature_segment_id')
+        .select('id', 'feature_segment_id')) as { id: number; feature_segment_id: number }[];
+      return new Map(rows.map((row) => [row.id, row.feature_segment_id]));
+    })();
+    // A failed read is not kept: the next request tries again.
+    pending.catch(() => featureSegmentIds.delete(environment));
+    featureSegmentIds.set(environment, pending);
+  }
+  return pending;
+}
+
+const noFeatureSegments: ReadonlyMap<number, number> = new Map();

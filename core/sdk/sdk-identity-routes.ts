@@ -9,6 +9,7 @@ import { type EnvironmentKeyCache, environmentKeyErrors, type SdkCaller } from '
 import { exposedHeaders, type SdkEnvironment, type SdkEnvironmentCache } from './sdk-environment-cache.js';
 import {
   clientMaySetTraits,
+  featureSegmentsOf,
   identify,
   identityFlagsOut,
   persistsTraits,
@@ -131,7 +132,8 @@ async function answerIdentity(
     ...request,
     serverSide: caller.serverSide,
   });
-  const flags = identityFlagsOut(environment, caller.serverSide, identified);
+  const featureSegments = await featureSegmentsOf(environment, deps.transactor.reads);
+  const flags = identityFlagsOut(environment, caller.serverSide, identified, featureSegments);
   if (request.feature !== undefined) {
     const flag = flags.find((candidate) => candidate.feature.name === request.feature);
     if (!flag) throw httpErrors.notFound('Given feature not found');
