@@ -55,7 +55,9 @@ interface Server {
 
 async function startVexilServer(env: Record<string, string>): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'core/server.ts'], {
+  // BENCH_SERVER_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles the server alone.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'core/server.ts'], {
     cwd: repoRoot,
     env: childEnv({ PORT: String(port), LOG_LEVEL: 'ERROR', ...env }),
     stdio: ['ignore', 'ignore', 'inherit'],

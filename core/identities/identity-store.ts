@@ -406,7 +406,9 @@ export class IdentityStore {
            ) order by s.id) from feature_states s where s.identity_id = i.id), '[]'::json) as overrides
        from identities i where i.environment_id = ? and i.identifier = ?`,
       [environmentId, identifier],
-    )) as { rows?: EvaluationRow[] } | EvaluationRow[];
+      // A named statement: PostgreSQL parses and plans it once per connection instead of on every SDK
+      // request, where planning took about 0.5 ms against 0.1 ms to run it (the embedded engine ignores it).
+    ).options({ name: 'vexil_identity_for_evaluation' })) as { rows?: EvaluationRow[] } | EvaluationRow[];
     // The pg driver answers `{rows}`, the embedded engine's dialect the rows themselves.
     const [row] = Array.isArray(result) ? result : (result.rows ?? []);
     if (!row) return undefined;

@@ -438,3 +438,32 @@ export function featureSegmentsOf(
 }
 
 const noFeatureSegments: ReadonlyMap<number, number> = new Map();
+
+/** Each feature's JSON, which is most of a flag and the same for every identity at one revision. */
+const featureJson = new WeakMap<object, string>();
+
+/**
+ * `JSON.stringify(flags)`, byte for byte, with each flag's feature object serialised once per revision instead of
+ * on every request: serialising 200 flags was most of an identity request's CPU. The other fields are
+ * primitives, printed as JSON.stringify prints them, in the serializer's order.
+ */
+export function identityFlagsJson(flags: readonly IdentityFlagOut[]): string {
+  let out = '[';
+  for (let index = 0; index < flags.length; index++) {
+    const flag = flags[index] as IdentityFlagOut;
+    let feature = featureJson.get(flag.feature);
+    if (feature === undefined) {
+      feature = JSON.stringify(flag.feature);
+      featureJson.set(flag.feature, feature);
+    }
+    if (index > 0) out += ',';
+    out +=
+      `{"id":${flag.id},"feature":${feature},` +
+      (flag.feature_state_value === undefined
+        ? ''
+        : `"feature_state_value":${JSON.stringify(flag.feature_state_value)},`) +
+      `"environment":${flag.environment},"identity":${flag.identity},"feature_segment":${flag.feature_segment},` +
+      `"enabled":${flag.enabled},"variant":${JSON.stringify(flag.variant)}}`;
+  }
+  return `${out}]`;
+}

@@ -11,6 +11,7 @@ import {
   clientMaySetTraits,
   featureSegmentsOf,
   identify,
+  identityFlagsJson,
   identityFlagsOut,
   persistsTraits,
   type TraitInput,
@@ -143,7 +144,7 @@ async function answerIdentity(
   const traits = environment.document.hide_sensitive_data ? [] : identified.traits;
   // Only trait values need Python's float spelling; flag values are JSON primitives, and JSON.stringify is
   // several times faster on the flags, which are most of the body.
-  const body = `{"identifier":${JSON.stringify(identified.identifier)},"traits":${stringifyJson(traits)},"flags":${JSON.stringify(flags)}}`;
+  const body = `{"identifier":${JSON.stringify(identified.identifier)},"traits":${stringifyJson(traits)},"flags":${identityFlagsJson(flags)}}`;
   exchange.sendCached(CachedJson.fromSerialised(body, identityHeaders(environment)));
 }
 

@@ -1,0 +1,74 @@
+import { strict as assert } from 'node:assert';
+import { type IdentityFlagOut, identityFlagsJson } from './sdk-identities.js';
+
+describe('identityFlagsJson', () => {
+  const feature = (id: number, name: string): IdentityFlagOut['feature'] => ({
+    id,
+    name,
+    created_date: '2026-12-01T10:00:00.123456Z',
+    description: id % 2 ? null : 'says "hi" \\ with\nlines and ünïcödé \u2028',
+    initial_value: id % 3 ? null : '{"a": 1}',
+    default_enabled: id % 2 === 0,
+    type: id % 2 ? 'STANDARD' : 'MULTIVARIATE',
+  });
+
+  it('prints exactly what JSON.stringify prints, for every kind of value and a feature reused across calls', () => {
+    const shared = feature(2, 'shared');
+    const flags: IdentityFlagOut[] = [
+      {
+        id: 1,
+        feature: feature(1, 'a'),
+        feature_state_value: 'plain',
+        environment: 7,
+        identity: null,
+        feature_segment: null,
+        enabled: true,
+        variant: null,
+      },
+      {
+        id: null,
+        feature: shared,
+        feature_state_value: 'quote " and \\ and \u0000',
+        environment: null,
+        identity: null,
+        feature_segment: null,
+        enabled: false,
+        variant: 'control',
+      },
+      {
+        id: 3,
+        feature: feature(3, 'n'),
+        feature_state_value: -12,
+        environment: 7,
+        identity: 99,
+        feature_segment: null,
+        enabled: true,
+        variant: 'blue "v"',
+      },
+      {
+        id: 4,
+        feature: feature(4, 'b'),
+        feature_state_value: false,
+        environment: 7,
+        identity: null,
+        feature_segment: 5,
+        enabled: true,
+        variant: null,
+      },
+      {
+        id: 5,
+        feature: feature(5, 'z'),
+        feature_state_value: null,
+        environment: 7,
+        identity: null,
+        feature_segment: null,
+        enabled: false,
+        variant: null,
+      },
+    ];
+    assert.equal(identityFlagsJson(flags), JSON.stringify(flags));
+    const again = [{ ...(flags[1] as IdentityFlagOut), feature_state_value: 1.5, enabled: true }];
+    assert.equal(identityFlagsJson(again), JSON.stringify(again), 'the cached feature text is reused');
+    assert.equal(identityFlagsJson([]), '[]');
+  });
+});
