@@ -297,6 +297,33 @@ export class FeatureStore {
     return await this.#views(scope, (await query) as FeatureStateRow[]);
   }
 
+  /**
+   * Identity overrides in one environment (of some features), each with its identity's identifier: what
+   * Flagsmith's EnvironmentFeatureStateViewSet lists under `?anyIdentity`, for the dashboard's identity
+   * overrides tab.
+   */
+  async identityOverrideStates(
+    scope: DataScope,
+    environmentId: number,
+    featureIds?: readonly number[],
+  ): Promise<(FeatureStateView & { identifier: string })[]> {
+    const query = scope
+      .knex('feature_states')
+      .join('identities', 'identities.id', 'feature_states.identity_id')
+      .where('feature_states.environment_id', environmentId)
+      .whereNull('feature_states.feature_segment_id')
+      .orderBy('feature_states.id')
+      .select(stateColumns.map((column) => `feature_states.${column}`))
+      .select('identities.identifier');
+    if (featureIds) query.whereIn('feature_states.feature_id', [...featureIds]);
+    const rows = (await query) as (FeatureStateRow & { identifier: string })[];
+    const views = await this.#views(scope, rows);
+    return views.map((view, index) => ({
+      ...view,
+      identifier: (rows[index] as { identifier: string }).identifier,
+    }));
+  }
+
   async findState(
     scope: DataScope,
     id: number,

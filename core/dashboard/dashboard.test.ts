@@ -1,0 +1,256 @@
+import { strict as assert } from 'node:assert';
+import request from 'supertest';
+import { createTestApp, type TestApp } from '../../test/support/test-app.js';
+import { as, createTenancy, type Tenancy } from '../organisations/tenancy-test-fixture.js';
+
+/** What Flagsmith's dashboard asks for on load, beyond the slices' own endpoints (docs/dashboard-compatibility.md). */
+describe("what Flagsmith's dashboard asks for on load", () => {
+  let t: TestApp;
+  let f: Tenancy;
+  let projectId: number;
+  let awayProjectId: number;
+  let environment: { id: number; api_key: string };
+  let awayEnvironment: { api_key: string };
+  let sequence = 0;
+  const api = () => request(t.app);
+  const created = async (path: string, body: object, headers = as(f.admin)) => {
+    const response = await api().post(path).set(headers).send(body);
+    assert.equal(response.status, 201, `${path}: ${response.text}`);
+    return response.body;
+  };
+  const get = async (path: string, headers = as(f.admin)) => api().get(path).set(headers);
+
+  before(async () => {
+    t = await createTestApp();
+    f = await createTenancy(t);
+    projectId = (await created('/api/v1/projects/', { name: 'Dash', organisation: f.home.id })).id;
+    environment = await created('/api/v1/environments/', { name: 'Dev', project: projectId });
+    awayProjectId = (
+      await created('/api/v1/projects/', { name: 'Away', organisation: f.away.id }, as(f.foreigner))
+    ).id;
+    awayEnvironment = await created(
+      '/api/v1/environments/',
+      { name: 'Away', project: awayProjectId },
+      as(f.foreigner),
+    );
+  });
+  after(() => t.close());
+
+  it('counts the features page summary from real rows: features, enabled, segment and identity overrides', async () => {
+    const empty = await get(`/api/v1/environments/${environment.api_key}/metrics/`);
+    assert.equal(empty.status, 200, empty.text);
+    assert.deepEqual(
+      empty.body.metrics.map((metric: { name: string; value: number }) => [metric.name, metric.value]),
+      [
+        ['total_features', 0],
+        ['enabled_features', 0],
+        ['segment_overrides', 0],
+        ['identity_overrides', 0],
+      ],
+    );
+    assert.deepEqual(Object.keys(empty.body.metrics[0]), ['value', 'description', 'name', 'entity', 'rank']);
+    assert.equal(empty.body.metrics[0].description, 'Total features');
+
+    const features = `/api/v1/projects/${projectId}/features/`;
+    const on = await created(features, { name: `on_${sequence++}`, default_enabled: true });
+    const off = await created(features, { name: `off_${sequence++}` });
+    await created(features, { name: `archived_${sequence++}`, default_enabled: true, is_archived: true });
+    const segment = await created(`/api/v1/projects/${projectId}/segments/`, {
+      name: `beta ${sequence++}`,
+      rules: [
+        { type: 'ALL', rules: [], conditions: [{ operator: 'EQUAL', property: 'beta', value: 'true' }] },
+      ],
+    });
+    await created(`/api/v1/environments/${environment.api_key}/features/${off.id}/create-segment-override/`, {
+      enabled: true,
+      feature_state_value: 'x',
+      feature_segment: { segment: segment.id },
+    });
+    const identity = await created(`/api/v1/environments/${environment.api_key}/identities/`, {
+      identifier: `user-${sequence++}`,
+    });
+    for (const feature of [on, off]) {
+      await created(`/api/v1/environments/${environment.api_key}/identities/${identity.id}/featurestates/`, {
+        feature: feature.id,
+        enabled: true,
+      });
+    }
+
+    const counted = await get(`/api/v1/environments/${environment.api_key}/metrics/`);
+    assert.deepEqual(
+      counted.body.metrics.map((metric: { name: string; value: number }) => [metric.name, metric.value]),
+      [
+        ['total_features', 2],
+        ['enabled_features', 1],
+        ['segment_overrides', 1],
+        ['identity_overrides', 2],
+      ],
+    );
+
+    // Another tenant's environment is not found; one with no name at all neither.
+    assert.equal((await get(`/api/v1/environments/${awayEnvironment.api_key}/metrics/`)).status, 404);
+    assert.equal((await get('/api/v1/environments/nope/metrics/')).status, 404);
+    assert.equal((await api().get(`/api/v1/environments/${environment.api_key}/metrics/`)).status, 401);
+  });
+
+  it('lists identity overrides for the identity overrides tab under ?anyIdentity, with the identity nested', async () => {
+    const feature = await created(`/api/v1/projects/${projectId}/features/`, { name: `tab_${sequence++}` });
+    const other = await created(`/api/v1/projects/${projectId}/features/`, { name: `tab_${sequence++}` });
+    const identities = `/api/v1/environments/${environment.api_key}/identities/`;
+    const alice = await created(identities, { identifier: `alice-${sequence++}` });
+    const bob = await created(identities, { identifier: `bob-${sequence++}` });
+    const aliceOverride = await created(`${identities}${alice.id}/featurestates/`, {
+      feature: feature.id,
+      enabled: true,
+    });
+    await created(`${identities}${bob.id}/featurestates/`, { feature: other.id, enabled: false });
+
+    const tab = await get(
+      `/api/v1/environments/${environment.api_key}/featurestates/?anyIdentity=1&feature=${feature.id}&page=1`,
+    );
+    assert.equal(tab.status, 200, tab.text);
+    assert.equal(tab.body.count, 1);
+    const [override] = tab.body.results;
+    assert.equal(override.id, aliceOverride.id);
+    assert.deepEqual(override.identity, { id: alice.id, identifier: alice.identifier });
+    assert.equal(override.enabled, true);
+    assert.equal(override.feature, feature.id);
+
+    // Without the feature: every identity override of the environment; without anyIdentity: the default only.
+    const all = await get(`/api/v1/environments/${environment.api_key}/featurestates/?anyIdentity=`);
+    const identifiers = all.body.results.map(
+      (state: { identity: { identifier: string } }) => state.identity.identifier,
+    );
+    assert.ok(identifiers.includes(alice.identifier) && identifiers.includes(bob.identifier), all.text);
+    const defaults = await get(
+      `/api/v1/environments/${environment.api_key}/featurestates/?feature=${feature.id}`,
+    );
+    assert.equal(defaults.body.count, 1);
+    assert.equal(defaults.body.results[0].identity, null);
+
+    const bad = await get(
+      `/api/v1/environments/${environment.api_key}/featurestates/?anyIdentity=1&feature=x`,
+    );
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.body, { feature: ['A valid integer is required.'] });
+    const foreign = await get(`/api/v1/environments/${awayEnvironment.api_key}/featurestates/?anyIdentity=1`);
+    assert.equal(foreign.status, 404);
+  });
+
+  it('answers the empty lists an open-source Flagsmith without that data answers, plain or paginated', async () => {
+    const plain = [
+      `/api/v1/projects/${projectId}/feature-health/events/`,
+      `/api/v1/projects/${projectId}/feature-health/providers/`,
+      `/api/v1/projects/${projectId}/integrations/datadog/`,
+      `/api/v1/projects/${projectId}/integrations/new-relic/`,
+      `/api/v1/projects/${projectId}/integrations/gitlab/`,
+      `/api/v1/projects/${projectId}/integrations/grafana/`,
+      `/api/v1/environments/${environment.api_key}/integrations/amplitude/`,
+      `/api/v1/environments/${environment.api_key}/integrations/slack/`,
+      `/api/v1/environments/${environment.api_key}/integrations/webhook/`,
+      `/api/v1/organisations/${f.home.id}/metadata-model-fields/supported-content-types/`,
+    ];
+    for (const path of plain) {
+      const response = await get(path);
+      assert.equal(response.status, 200, `${path}: ${response.text}`);
+      assert.deepEqual(response.body, [], path);
+    }
+    const paginated = [
+      `/api/v1/projects/${projectId}/metadata/fields/?entity=feature&include_organisation=true&page_size=100`,
+      `/api/v1/environments/${environment.api_key}/list-change-requests/?committed=false&page_size=1`,
+      `/api/v1/environments/${environment.api_key}/list-change-requests/?committed=true&live_from_after=2026-12-02T01:00:00.000Z`,
+      `/api/v1/organisations/${f.home.id}/integrations/github/`,
+      `/api/v1/organisations/${f.home.id}/metadata-model-fields/`,
+      `/api/v1/organisations/${f.home.id}/roles/`,
+      `/api/v1/metadata/fields/?organisation=${f.home.id}`,
+    ];
+    for (const path of paginated) {
+      const response = await get(path);
+      assert.equal(response.status, 200, `${path}: ${response.text}`);
+      assert.deepEqual(response.body, { count: 0, next: null, previous: null, results: [] }, path);
+    }
+    // A page past the (only, empty) first one is DRF's 404, as for any paginated list.
+    assert.equal((await get(`/api/v1/organisations/${f.home.id}/roles/?page=2`)).status, 404);
+  });
+
+  it("finds none of another tenant's lists, and refuses the anonymous", async () => {
+    const foreign = [
+      `/api/v1/projects/${awayProjectId}/feature-health/events/`,
+      `/api/v1/projects/${awayProjectId}/integrations/gitlab/`,
+      `/api/v1/projects/${awayProjectId}/metadata/fields/`,
+      `/api/v1/environments/${awayEnvironment.api_key}/integrations/segment/`,
+      `/api/v1/environments/${awayEnvironment.api_key}/list-change-requests/`,
+      `/api/v1/organisations/${f.away.id}/integrations/github/`,
+      `/api/v1/organisations/${f.away.id}/metadata-model-fields/supported-content-types/`,
+      `/api/v1/organisations/${f.away.id}/roles/`,
+      `/api/v1/metadata/fields/?organisation=${f.away.id}`,
+    ];
+    for (const path of foreign) {
+      const response = await get(path);
+      assert.equal(response.status, 404, `${path}: ${response.text}`);
+      const anonymous = await api().get(path);
+      assert.equal(anonymous.status, 401, `${path}: ${anonymous.text}`);
+    }
+    // The organisation's members may read what any member reads; only its admins the model fields.
+    assert.equal(
+      (await get(`/api/v1/organisations/${f.home.id}/integrations/github/`, as(f.user))).status,
+      200,
+    );
+    assert.equal(
+      (await get(`/api/v1/organisations/${f.home.id}/metadata-model-fields/`, as(f.user))).status,
+      403,
+    );
+  });
+
+  it('checks the query as Flagsmith does, naming the field', async () => {
+    const cases: [string, Record<string, string[]>][] = [
+      ['/api/v1/metadata/fields/', { organisation: ['This field is required.'] }],
+      ['/api/v1/metadata/fields/?organisation=abc', { organisation: ['A valid integer is required.'] }],
+      [
+        `/api/v1/projects/${projectId}/metadata/fields/?entity=widget`,
+        { entity: ['"widget" is not a valid choice.'] },
+      ],
+      [
+        `/api/v1/projects/${projectId}/metadata/fields/?include_organisation=maybe`,
+        { include_organisation: ['Must be a valid boolean.'] },
+      ],
+      [
+        `/api/v1/environments/${environment.api_key}/list-change-requests/?committed=perhaps`,
+        { committed: ['Must be a valid boolean.'] },
+      ],
+    ];
+    for (const [path, body] of cases) {
+      const response = await get(path);
+      assert.equal(response.status, 400, `${path}: ${response.text}`);
+      assert.deepEqual(response.body, body, path);
+    }
+    const badDate = await get(
+      `/api/v1/environments/${environment.api_key}/list-change-requests/?live_from_after=yesterday`,
+    );
+    assert.equal(badDate.status, 400);
+    assert.ok(badDate.body.live_from_after, badDate.text);
+  });
+
+  it("reads one audit log entry of the project (the audit log item page), not another project's", async () => {
+    const feature = await created(`/api/v1/projects/${projectId}/features/`, {
+      name: `audited_${sequence++}`,
+    });
+    const entries = await get(`/api/v1/projects/${projectId}/audit/?search=${feature.name}`);
+    assert.equal(entries.status, 200, entries.text);
+    const [entry] = entries.body.results;
+    assert.ok(entry, entries.text);
+    const item = await get(`/api/v1/projects/${projectId}/audit/${entry.id}/`);
+    assert.equal(item.status, 200, item.text);
+    assert.equal(item.body.id, entry.id);
+    assert.equal(item.body.log, entry.log);
+    assert.deepEqual(item.body.change_details, []);
+
+    const second = await created('/api/v1/projects/', {
+      name: `Second ${sequence++}`,
+      organisation: f.home.id,
+    });
+    assert.equal((await get(`/api/v1/projects/${second.id}/audit/${entry.id}/`)).status, 404);
+    assert.equal((await get(`/api/v1/projects/${awayProjectId}/audit/${entry.id}/`)).status, 404);
+    assert.equal((await get(`/api/v1/projects/${projectId}/audit/x/`)).status, 404);
+  });
+});
