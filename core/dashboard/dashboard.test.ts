@@ -231,6 +231,82 @@ describe("what Flagsmith's dashboard asks for on load", () => {
     assert.ok(badDate.body.live_from_after, badDate.text);
   });
 
+  it("filters the features page by its environment's state and value, and puts overridden features first", async () => {
+    const project = (
+      await created('/api/v1/projects/', { name: `Filters ${sequence++}`, organisation: f.home.id })
+    ).id;
+    const env = await created('/api/v1/environments/', { name: 'Filtered', project });
+    const features = `/api/v1/projects/${project}/features/`;
+    const text = await created(features, {
+      name: 'a_text',
+      initial_value: 'Hello World',
+      default_enabled: true,
+    });
+    const number = await created(features, { name: 'b_number', initial_value: '42' });
+    const bool = await created(features, { name: 'c_bool', initial_value: 'true', default_enabled: true });
+    const truly = await created(features, { name: 'd_truly', initial_value: 'truly' });
+    const names = async (query: string) => {
+      const response = await get(
+        `${features}?environment=${env.id}&sort_field=name&sort_direction=ASC&${query}`,
+      );
+      assert.equal(response.status, 200, `${query}: ${response.text}`);
+      return response.body.results.map((feature: { name: string }) => feature.name);
+    };
+    assert.deepEqual(await names('value_search=WORLD'), ['a_text']);
+    assert.deepEqual(await names('value_search=42'), ['b_number']);
+    assert.deepEqual(await names('value_search=True'), ['c_bool']);
+    assert.deepEqual(await names('value_search=tru'), ['d_truly']);
+    assert.deepEqual(await names('is_enabled=true'), ['a_text', 'c_bool']);
+    assert.deepEqual(await names('is_enabled=false'), ['b_number', 'd_truly']);
+    assert.deepEqual(await names('is_enabled=false&value_search=42'), ['b_number']);
+    const counted = await get(`${features}?environment=${env.id}&is_enabled=true`);
+    assert.equal(counted.body.count, 2);
+
+    const segment = await created(`/api/v1/projects/${project}/segments/`, {
+      name: 'first',
+      rules: [{ type: 'ALL', rules: [], conditions: [] }],
+    });
+    await created(`/api/v1/environments/${env.api_key}/features/${truly.id}/create-segment-override/`, {
+      feature_state_value: 'x',
+      feature_segment: { segment: segment.id },
+    });
+    assert.deepEqual(await names(`segment=${segment.id}`), ['d_truly', 'a_text', 'b_number', 'c_bool']);
+    const identity = await created(`/api/v1/environments/${env.api_key}/identities/`, {
+      identifier: 'ordered',
+    });
+    await created(`/api/v1/environments/${env.api_key}/identities/${identity.id}/featurestates/`, {
+      feature: number.id,
+      enabled: true,
+    });
+    assert.deepEqual(await names(`identity=${identity.id}`), ['b_number', 'a_text', 'c_bool', 'd_truly']);
+    assert.ok(text && bool);
+
+    const bad: [string, Record<string, string[]>][] = [
+      [
+        'is_enabled=true',
+        { environment: ['Environment is required in order to filter by state search or by state enabled'] },
+      ],
+      [
+        'value_search=x',
+        { environment: ['Environment is required in order to filter by state search or by state enabled'] },
+      ],
+      [`environment=${env.id}&value_search=%20`, { value_search: ['This field may not be blank.'] }],
+      [`environment=${env.id}&is_enabled=maybe`, { is_enabled: ['Must be a valid boolean.'] }],
+      [`environment=${env.id}&identity=x`, { identity: ['Must be a valid integer.'] }],
+      [`environment=${env.id}&segment=x`, { segment: ['A valid integer is required.'] }],
+    ];
+    for (const [query, body] of bad) {
+      const response = await get(`${features}?${query}`);
+      assert.equal(response.status, 400, `${query}: ${response.text}`);
+      assert.deepEqual(response.body, body, query);
+    }
+    // Another tenant's project is not found, whatever the filters.
+    assert.equal(
+      (await get(`/api/v1/projects/${awayProjectId}/features/?environment=${env.id}&is_enabled=true`)).status,
+      404,
+    );
+  });
+
   it("reads one audit log entry of the project (the audit log item page), not another project's", async () => {
     const feature = await created(`/api/v1/projects/${projectId}/features/`, {
       name: `audited_${sequence++}`,
