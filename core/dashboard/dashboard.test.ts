@@ -307,6 +307,83 @@ describe("what Flagsmith's dashboard asks for on load", () => {
     );
   });
 
+  it("duplicates a segment (the segments list's action) with its rules under a new name", async () => {
+    const rules = [
+      {
+        type: 'ALL',
+        rules: [
+          {
+            type: 'ANY',
+            rules: [],
+            conditions: [
+              { operator: 'EQUAL', property: 'plan', value: 'pro' },
+              { operator: 'PERCENTAGE_SPLIT', property: null, value: '25' },
+            ],
+          },
+        ],
+        conditions: [{ operator: 'IN', property: 'country', value: 'fr,de', description: 'EU' }],
+      },
+    ];
+    const source = await created(`/api/v1/projects/${projectId}/segments/`, {
+      name: `source ${sequence++}`,
+      description: 'to copy',
+      rules,
+    });
+    const strip = (list: { id?: number; rules?: unknown[]; conditions: { id?: number }[] }[]): unknown =>
+      list.map(({ id: _id, rules: sub, conditions, ...rule }) => ({
+        ...rule,
+        ...(sub ? { rules: strip(sub as never) } : {}),
+        conditions: conditions.map(({ id: _conditionId, ...condition }) => condition),
+      }));
+    const name = `copy ${sequence++}`;
+    const clone = await created(`/api/v1/projects/${projectId}/segments/${source.id}/clone/`, { name });
+    assert.notEqual(clone.id, source.id);
+    assert.equal(clone.name, name);
+    assert.equal(clone.description, 'to copy');
+    assert.equal(clone.project, projectId);
+    assert.deepEqual(strip(clone.rules), strip(source.rules));
+    assert.notEqual(clone.rules[0].id, source.rules[0].id);
+    const again = await get(`/api/v1/projects/${projectId}/segments/${source.id}/`);
+    assert.equal(again.body.name, source.name);
+    const audit = await t.ctx.database
+      .knex('audit_logs')
+      .where({ related_object_type: 'SEGMENT', related_object_id: clone.id })
+      .select('log');
+    assert.deepEqual(
+      audit.map((row) => row.log),
+      [`New Segment created: ${name}`],
+    );
+
+    const post = (path: string, body: object, headers = as(f.admin)) =>
+      api().post(path).set(headers).send(body);
+    const missing = await post(`/api/v1/projects/${projectId}/segments/${source.id}/clone/`, {});
+    assert.equal(missing.status, 400);
+    assert.deepEqual(missing.body, { name: ['This field is required.'] });
+    const blank = await post(`/api/v1/projects/${projectId}/segments/${source.id}/clone/`, { name: ' ' });
+    assert.deepEqual(blank.body, { name: ['This field may not be blank.'] });
+    const awaySegment = await created(
+      `/api/v1/projects/${awayProjectId}/segments/`,
+      { name: 'away', rules: [{ type: 'ALL', rules: [], conditions: [] }] },
+      as(f.foreigner),
+    );
+    assert.equal(
+      (await post(`/api/v1/projects/${awayProjectId}/segments/${awaySegment.id}/clone/`, { name })).status,
+      404,
+    );
+    assert.equal(
+      (await post(`/api/v1/projects/${projectId}/segments/${awaySegment.id}/clone/`, { name })).status,
+      404,
+    );
+    assert.equal(
+      (await post(`/api/v1/projects/${projectId}/segments/${source.id}/clone/`, { name }, as(f.user))).status,
+      404,
+    );
+    assert.equal(
+      (await api().post(`/api/v1/projects/${projectId}/segments/${source.id}/clone/`).send({ name })).status,
+      401,
+    );
+  });
+
   it("reads one audit log entry of the project (the audit log item page), not another project's", async () => {
     const feature = await created(`/api/v1/projects/${projectId}/features/`, {
       name: `audited_${sequence++}`,

@@ -1059,6 +1059,13 @@ const segmentOverrideMatrix: Row[] = [
 // Flagsmith view they stand in for; metrics and the audit log item are real.
 const dashboardMatrix: Row[] = [
   {
+    name: 'duplicate a segment',
+    method: 'post',
+    path: async (f) => `/api/v1/projects/${f.projectId}/segments/${(await f.spareSegment()).id}/clone/`,
+    body: () => ({ name: unique('cloned segment') }),
+    expect: projectAdmins(201),
+  },
+  {
     name: "list a project's feature health events",
     method: 'get',
     path: (f) => `/api/v1/projects/${f.homeProject.id}/feature-health/events/`,

@@ -1,7 +1,9 @@
 import type { Request } from 'express';
 import { Router } from 'express';
+import { z } from 'zod';
 import { ValidationError } from '../errors/domain-error.js';
 import { route } from '../http/routes.js';
+import { fields, parseBody } from '../http/validation.js';
 import { pathId } from '../organisations/organisation-policy.js';
 import { pageBody, pageRequest } from '../organisations/pagination.js';
 import { type ProjectPolicy, projectRules as rules } from '../projects/project-policy.js';
@@ -143,6 +145,18 @@ export function segmentRoutes(deps: { segments: SegmentService; policy: ProjectP
       handle: async (req, res) => {
         await segments.delete(policy.accessOf(req), segmentId(req));
         res.status(204).end();
+      },
+    },
+  });
+
+  // CloneSegmentSerializer: only `name`.
+  const cloneBody = z.object({ name: fields.string({ max: 2000 }) });
+  route(router, '/:projectId/segments/:segmentId/clone/', {
+    post: {
+      permission: manage,
+      handle: async (req, res) => {
+        const { name } = parseBody(cloneBody, req.body);
+        res.status(201).json(segmentToWire(await segments.clone(policy.accessOf(req), segmentId(req), name)));
       },
     },
   });

@@ -5,7 +5,7 @@ import { domainErrors, ValidationError } from '../errors/domain-error.js';
 import type { ProjectAccess } from '../projects/project-policy.js';
 import { removeOverridesOfSegment } from '../segment-overrides/segment-override-store.js';
 import type { RuleInput, SegmentBody } from './segment-body.js';
-import type { SegmentModel, SegmentWithRules } from './segment-model.js';
+import type { SegmentModel, SegmentWithRules, StoredRule } from './segment-model.js';
 import type { SegmentListQuery, SegmentStore } from './segment-store.js';
 
 /** Flagsmith's default `max_segments_allowed` per project; each project's own limit is its column. */
@@ -43,6 +43,30 @@ export class SegmentService {
       const segment = await this.store.create(uow, access.projectId, body, body.rules);
       await this.#changed(uow, access, segment, `New Segment created: ${segment.name}`);
       return (await this.store.find(uow, access.projectId, segment.id)) as SegmentWithRules;
+    });
+  }
+
+  /**
+   * Flagsmith's `segments/{id}/clone/` (the dashboard's "duplicate"): a new segment of the same project with
+   * the source's description, feature and rules, under another name; counted against the project's limit.
+   */
+  async clone(access: ProjectAccess, id: number, name: string): Promise<SegmentWithRules> {
+    const source = await this.view(access, id);
+    const copy = (rule: StoredRule): RuleInput => ({
+      type: rule.type,
+      conditions: rule.conditions.map(({ operator, property, value, description }) => ({
+        operator,
+        property,
+        value,
+        description,
+      })),
+      rules: rule.rules.map(copy),
+    });
+    return this.create(access, {
+      name,
+      description: source.segment.description,
+      feature: source.segment.feature_id,
+      rules: source.rules.map(copy),
     });
   }
 
