@@ -384,6 +384,53 @@ describe("what Flagsmith's dashboard asks for on load", () => {
     );
   });
 
+  it("lists the segments an identity belongs to (the identity page's segments panel)", async () => {
+    const project = (
+      await created('/api/v1/projects/', { name: `Members ${sequence++}`, organisation: f.home.id })
+    ).id;
+    const env = await created('/api/v1/environments/', { name: 'Members', project });
+    const segment = (name: string, value: string) =>
+      created(`/api/v1/projects/${project}/segments/`, {
+        name,
+        rules: [{ type: 'ALL', rules: [], conditions: [{ operator: 'EQUAL', property: 'plan', value }] }],
+      });
+    const pro = await segment('pro users', 'pro');
+    await segment('free users', 'free');
+    const identities = `/api/v1/environments/${env.api_key}/identities/`;
+    const member = await created(identities, { identifier: 'paying' });
+    await created(`${identities}${member.id}/traits/`, {
+      identity: { identifier: 'paying' },
+      trait_key: 'plan',
+      string_value: 'pro',
+    });
+    const stranger = await created(identities, { identifier: 'anonymous-ish' });
+    const listed = async (query: string) => {
+      const response = await get(`/api/v1/projects/${project}/segments/?${query}`);
+      assert.equal(response.status, 200, `${query}: ${response.text}`);
+      return response.body as { count: number; results: { id: number; name: string }[] };
+    };
+    const panel = await listed(`identity=${member.id}&q=&page_size=999`);
+    assert.deepEqual(
+      panel.results.map((result) => result.name),
+      ['pro users'],
+    );
+    assert.equal(panel.count, 1);
+    assert.equal(panel.results[0]?.id, pro.id);
+    assert.equal((await listed(`identity=${stranger.id}`)).count, 0);
+    assert.equal((await listed('')).count, 2);
+    // An identity of another project, of another tenant or of nobody belongs to none of these segments.
+    const awayIdentity = await created(
+      `/api/v1/environments/${awayEnvironment.api_key}/identities/`,
+      { identifier: 'paying' },
+      as(f.foreigner),
+    );
+    assert.equal((await listed(`identity=${awayIdentity.id}`)).count, 0);
+    assert.equal((await listed('identity=99999999')).count, 0);
+    const bad = await get(`/api/v1/projects/${project}/segments/?identity=abc`);
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.body, { identity: ['A valid integer is required.'] });
+  });
+
   it("reads one audit log entry of the project (the audit log item page), not another project's", async () => {
     const feature = await created(`/api/v1/projects/${projectId}/features/`, {
       name: `audited_${sequence++}`,

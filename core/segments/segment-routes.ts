@@ -80,6 +80,17 @@ function booleanQuery(req: Request, name: string, fallback: boolean): boolean {
   throw ValidationError.field(name, 'Must be a valid boolean.');
 }
 
+/**
+ * `?identity=`: an identity's id. Flagsmith also takes an edge identity's uuid there; Vexil has no edge
+ * identities, so anything but a whole number is a 400.
+ */
+function identityQuery(req: Request): number | undefined {
+  const raw = req.query.identity;
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw === 'string' && /^\d{1,9}$/.test(raw)) return Number(raw);
+  throw ValidationError.field('identity', 'A valid integer is required.');
+}
+
 function segmentId(req: Request): number {
   // An id that is not a number is an unknown segment, as Django's URL pattern makes it.
   return pathId(req.params.segmentId) ?? -1;
@@ -100,6 +111,7 @@ export function segmentRoutes(deps: { segments: SegmentService; policy: ProjectP
         const { count, results } = await segments.list(policy.accessOf(req), {
           search,
           includeFeatureSpecific: booleanQuery(req, 'include_feature_specific', true),
+          identityId: identityQuery(req),
           offset: page.offset,
           limit: page.pageSize,
         });

@@ -4,6 +4,7 @@ import { bumpProjectEnvironments } from '../environments/environment-revision.js
 import { domainErrors, ValidationError } from '../errors/domain-error.js';
 import type { ProjectAccess } from '../projects/project-policy.js';
 import { removeOverridesOfSegment } from '../segment-overrides/segment-override-store.js';
+import { identitySegmentIds } from './identity-segments.js';
 import type { RuleInput, SegmentBody } from './segment-body.js';
 import type { SegmentModel, SegmentWithRules, StoredRule } from './segment-model.js';
 import type { SegmentListQuery, SegmentStore } from './segment-store.js';
@@ -26,8 +27,13 @@ export class SegmentService {
     private readonly audit: AuditLog,
   ) {}
 
-  list(access: ProjectAccess, query: SegmentListQuery) {
-    return this.store.list(this.transactor.reads, access.projectId, query);
+  /** With `identityId`, only the segments that identity (of one of the project's environments) belongs to. */
+  async list(access: ProjectAccess, query: SegmentListQuery & { identityId?: number | undefined }) {
+    const { identityId, ...rest } = query;
+    const reads = this.transactor.reads;
+    const segmentIds =
+      identityId === undefined ? undefined : await identitySegmentIds(reads, access.projectId, identityId);
+    return this.store.list(reads, access.projectId, segmentIds ? { ...rest, segmentIds } : rest);
   }
 
   async view(access: ProjectAccess, id: number): Promise<SegmentWithRules> {
