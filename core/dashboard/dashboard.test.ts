@@ -431,6 +431,57 @@ describe("what Flagsmith's dashboard asks for on load", () => {
     assert.deepEqual(bad.body, { identity: ['A valid integer is required.'] });
   });
 
+  it("changes the signed-in person's email address (account settings), checking the password first", async () => {
+    const person = await f.person('mover');
+    // The tenancy fixture signs everyone up with this password.
+    const password = 'tenancy pw 1';
+    const current = person.email;
+    const setEmail = (body: object, headers: Record<string, string> = as(person)) =>
+      api().post('/api/v1/auth/users/set_email/').set(headers).send(body);
+
+    const cases: [object, Record<string, string[]>][] = [
+      [{ new_email: 'x@example.com' }, { current_password: ['This field is required.'] }],
+      [{ current_password: password }, { new_email: ['This field is required.'] }],
+      [
+        { current_password: password, new_email: 'not-an-address' },
+        { new_email: ['Enter a valid email address.'] },
+      ],
+      [
+        { current_password: password, new_email: f.admin.email.toUpperCase() },
+        { new_email: ['Feature flag admin user with this email already exists.'] },
+      ],
+    ];
+    for (const [body, expected] of cases) {
+      const response = await setEmail(body);
+      assert.equal(response.status, 400, response.text);
+      assert.deepEqual(response.body, expected);
+    }
+    const wrong = await setEmail({ current_password: 'wrong-password', new_email: 'moved@example.com' });
+    assert.equal(wrong.status, 400);
+    assert.deepEqual(wrong.body, { current_password: ['Invalid password.'] });
+    assert.equal(
+      (
+        await api()
+          .post('/api/v1/auth/users/set_email/')
+          .send({ current_password: password, new_email: 'a@b.co' })
+      ).status,
+      401,
+    );
+
+    const moved = `Moved-${sequence++}@Example.com`;
+    const done = await setEmail({ current_password: password, new_email: moved });
+    assert.equal(done.status, 204, done.text);
+    assert.equal((await get('/api/v1/auth/users/me/', as(person))).body.email, moved.toLowerCase());
+    const login = (email: string) => api().post('/api/v1/auth/login/').send({ email, password });
+    assert.equal((await login(moved)).status, 200);
+    assert.equal((await login(current)).status, 400);
+    // Its own address again is no conflict.
+    assert.equal(
+      (await setEmail({ current_password: password, new_email: moved.toLowerCase() })).status,
+      204,
+    );
+  });
+
   it("reads one audit log entry of the project (the audit log item page), not another project's", async () => {
     const feature = await created(`/api/v1/projects/${projectId}/features/`, {
       name: `audited_${sequence++}`,

@@ -36,6 +36,8 @@ const passwordChange = z.object({
   re_new_password: fields.password(),
 });
 
+const emailChange = z.object({ current_password: fields.password(), new_email: fields.email() });
+
 const activation = z.object({ uid: fields.string(), token: fields.string() });
 
 const signedIn = permissions.isAuthenticatedUser;
@@ -104,6 +106,18 @@ export function authRoutes({ users, auth, createPermission }: AuthRoutesDeps): R
         await users.changePassword(userOf(req.principal), parseBody(passwordChange, req.body), {
           ipAddress: clientIp(req),
           token: tokenOf(req),
+        });
+        res.status(204).end();
+      },
+    },
+  });
+
+  route(router, '/users/set_email/', {
+    post: {
+      permission: signedIn,
+      handle: async (req, res) => {
+        await users.changeEmail(userOf(req.principal), parseBody(emailChange, req.body), {
+          ipAddress: clientIp(req),
         });
         res.status(204).end();
       },

@@ -46,6 +46,8 @@ const messages = {
   passwordMismatch: "The two password fields didn't match.",
   invalidActivation: 'Invalid token for given user.',
   staleActivation: 'Stale token for given user.',
+  // DRF's UniqueValidator message for FFAdminUser.email (verbose name "Feature flag admin user").
+  emailInUse: 'Feature flag admin user with this email already exists.',
 };
 
 /** Django's password validators that matter for a self-hosted install: length and all-digits. */
@@ -211,6 +213,28 @@ export class UserService {
     await this.transactor.run(async (uow) => {
       await this.store.update(uow, user.id, { password });
       await this.store.deleteTokensOf(uow, user.id, caller.token);
+    });
+  }
+
+  /**
+   * djoser's set_email (SetUsernameSerializer, the dashboard's "change email address"): the current password,
+   * then an address no other account has, in any case. Tokens stay valid: the account is the same.
+   */
+  async changeEmail(
+    user: User,
+    input: { current_password: string; new_email: string },
+    caller: CallerContext,
+  ): Promise<void> {
+    await this.#checkCurrentPassword(user, input.current_password, caller);
+    const email = input.new_email.toLowerCase();
+    await this.transactor.run(async (uow) => {
+      const taken = await uow
+        .knex('users')
+        .whereRaw('lower(email) = ?', [email])
+        .whereNot('id', user.id)
+        .first('id');
+      if (taken) throw ValidationError.field('new_email', messages.emailInUse);
+      await this.store.update(uow, user.id, { email });
     });
   }
 
