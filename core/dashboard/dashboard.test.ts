@@ -482,6 +482,79 @@ describe("what Flagsmith's dashboard asks for on load", () => {
     );
   });
 
+  it('resets a forgotten password through the emailed link, at most five emails a day, telling nobody who exists', async () => {
+    const person = await f.person('forgetful');
+    const requested: { email: string; uid: string; token: string; resetPath: string }[] = [];
+    const stop = t.ctx.events.on('user.passwordResetRequested', (event) => void requested.push(event));
+    try {
+      const reset = (body: object) => api().post('/api/v1/auth/users/reset_password/').send(body);
+      const confirm = (body: object) => api().post('/api/v1/auth/users/reset_password_confirm/').send(body);
+      assert.equal((await reset({ email: 'nobody-here@example.com' })).status, 204);
+      assert.equal(requested.length, 0);
+      assert.equal((await reset({ email: person.email.toUpperCase() })).status, 204);
+      assert.equal(requested.length, 1);
+      const [sent] = requested;
+      assert.ok(sent);
+      assert.equal(sent.email, person.email);
+      assert.equal(sent.resetPath, `/password-reset/confirm/${sent.uid}/${sent.token}`);
+
+      const badInput: [object, Record<string, string[]>][] = [
+        [{}, { email: ['This field is required.'] }],
+        [{ email: 'nope' }, { email: ['Enter a valid email address.'] }],
+      ];
+      for (const [body, expected] of badInput) {
+        const response = await reset(body);
+        assert.equal(response.status, 400, response.text);
+        assert.deepEqual(response.body, expected);
+      }
+      const newPassword = 'a brand new secret 42';
+      const base = {
+        uid: sent.uid,
+        token: sent.token,
+        new_password: newPassword,
+        re_new_password: newPassword,
+      };
+      const refusals: [object, Record<string, string[]>][] = [
+        [
+          { ...base, uid: Buffer.from('99999999').toString('base64url') },
+          { uid: ["Invalid user id or user doesn't exist."] },
+        ],
+        [{ ...base, token: `${sent.token}x` }, { token: ['Invalid token for given user.'] }],
+        [{ ...base, token: 'zz-forged' }, { token: ['Invalid token for given user.'] }],
+        [
+          { ...base, re_new_password: 'something else entirely' },
+          { non_field_errors: ["The two password fields didn't match."] },
+        ],
+        [
+          { uid: sent.uid, token: sent.token },
+          { new_password: ['This field is required.'], re_new_password: ['This field is required.'] },
+        ],
+      ];
+      for (const [body, expected] of refusals) {
+        const response = await confirm(body);
+        assert.equal(response.status, 400, response.text);
+        assert.deepEqual(response.body, expected);
+      }
+      assert.equal((await confirm(base)).status, 204);
+      // Signed out everywhere; the new password signs in, the old one does not; the link is used up.
+      assert.equal((await get('/api/v1/auth/users/me/', as(person))).status, 401);
+      const login = (password: string) =>
+        api().post('/api/v1/auth/login/').send({ email: person.email, password });
+      assert.equal((await login(newPassword)).status, 200);
+      assert.equal((await login('tenancy pw 1')).status, 400);
+      const reused = await confirm(base);
+      assert.equal(reused.status, 400);
+      assert.deepEqual(reused.body, { token: ['Invalid token for given user.'] });
+
+      // Five emails per address a day (one sent above), then silence: still 204.
+      for (let attempt = 0; attempt < 6; attempt++)
+        assert.equal((await reset({ email: person.email })).status, 204);
+      assert.equal(requested.length, 5);
+    } finally {
+      stop();
+    }
+  });
+
   it("reads one audit log entry of the project (the audit log item page), not another project's", async () => {
     const feature = await created(`/api/v1/projects/${projectId}/features/`, {
       name: `audited_${sequence++}`,

@@ -38,6 +38,14 @@ const passwordChange = z.object({
 
 const emailChange = z.object({ current_password: fields.password(), new_email: fields.email() });
 
+const resetRequest = z.object({ email: fields.email() });
+const resetConfirm = z.object({
+  uid: fields.string(),
+  token: fields.string(),
+  new_password: fields.password(),
+  re_new_password: fields.password(),
+});
+
 const activation = z.object({ uid: fields.string(), token: fields.string() });
 
 const signedIn = permissions.isAuthenticatedUser;
@@ -119,6 +127,26 @@ export function authRoutes({ users, auth, createPermission }: AuthRoutesDeps): R
         await users.changeEmail(userOf(req.principal), parseBody(emailChange, req.body), {
           ipAddress: clientIp(req),
         });
+        res.status(204).end();
+      },
+    },
+  });
+
+  // The login page's "forgot password" and the page its email links to.
+  route(router, '/users/reset_password/', {
+    post: {
+      permission: anyone,
+      handle: async (req, res) => {
+        await users.requestPasswordReset(parseBody(resetRequest, req.body).email);
+        res.status(204).end();
+      },
+    },
+  });
+  route(router, '/users/reset_password_confirm/', {
+    post: {
+      permission: anyone,
+      handle: async (req, res) => {
+        await users.confirmPasswordReset(parseBody(resetConfirm, req.body));
         res.status(204).end();
       },
     },
