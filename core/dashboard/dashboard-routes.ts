@@ -6,11 +6,11 @@ import { domainErrors } from '../errors/domain-error.js';
 import { route } from '../http/routes.js';
 import { parseBody, singleQueryValues } from '../http/validation.js';
 import { choice } from '../organisations/organisation-fields.js';
-import { type OrganisationPolicy, organisationRules } from '../organisations/organisation-policy.js';
+import { type OrganisationPolicy, organisationRules, pathId } from '../organisations/organisation-policy.js';
 import { pageBody, pageRequest } from '../organisations/pagination.js';
 import { tenantOf } from '../organisations/tenant.js';
 import { type ProjectPolicy, projectRules } from '../projects/project-policy.js';
-import { environmentMetrics } from './environment-metrics.js';
+import { dailyEvaluations, environmentMetrics } from './environment-metrics.js';
 
 /**
  * The integrations Flagsmith's open source registers, by level. The dashboard's integrations pages ask each
@@ -58,6 +58,16 @@ const changeRequestsQuery = z.object({
   search: z.string().optional(),
 });
 
+/** GetUsageDataQuerySerializer: `period` in days (30 by default), `environment_id` required. */
+const evaluationDataQuery = z.object({
+  period: z
+    .string()
+    .regex(/^\s*[-+]?\d{1,9}\s*$/, 'A valid integer is required.')
+    .transform(Number)
+    .default(30),
+  environment_id: integer.transform(Number),
+});
+
 /** An empty DRF page, after the page request itself is checked as DRF checks it (a bad `page` is a 404). */
 function emptyPage(req: Request) {
   return pageBody(req, pageRequest(req), 0, []);
@@ -99,6 +109,28 @@ export function dashboardRoutes(deps: {
       handle: (req, res) => {
         parseBody(projectMetadataFieldsQuery, singleQueryValues(req.query));
         res.json(emptyPage(req));
+      },
+    },
+  });
+
+  // The edit-feature modal's Usage tab: daily evaluations the SDKs reported (POST /analytics/flags/).
+  route(projects, '/:projectId/features/:featureId/evaluation-data/', {
+    get: {
+      permission: viewProject,
+      handle: async (req, res) => {
+        const { projectId } = projectPolicy.accessOf(req);
+        const query = parseBody(evaluationDataQuery, singleQueryValues(req.query));
+        const featureId = pathId(req.params.featureId);
+        const feature =
+          featureId === undefined
+            ? undefined
+            : await reads.knex('features').where({ id: featureId, project_id: projectId }).first('id');
+        const environment = await reads
+          .knex('environments')
+          .where({ id: query.environment_id, project_id: projectId })
+          .first('id');
+        if (!feature || !environment) throw domainErrors.notFound();
+        res.json(await dailyEvaluations(reads, environment.id, feature.id, query.period));
       },
     },
   });

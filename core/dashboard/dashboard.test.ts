@@ -555,6 +555,71 @@ describe("what Flagsmith's dashboard asks for on load", () => {
     }
   });
 
+  it('answers the Usage tab with the evaluations SDKs reported, per UTC day of the period', async () => {
+    const feature = await created(`/api/v1/projects/${projectId}/features/`, { name: `used_${sequence++}` });
+    // Rows as the SDK lane's analytics store writes them (one per environment, feature and hour).
+    const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000);
+    const dayOf = (date: Date) => date.toISOString().slice(0, 10);
+    const thisHour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+    await t.ctx.database.knex('feature_evaluation_counts').insert([
+      { environment_id: environment.id, feature_id: feature.id, hour: thisHour, count: 7 },
+      { environment_id: environment.id, feature_id: feature.id, hour: hoursAgo(72), count: 3 },
+      { environment_id: environment.id, feature_id: feature.id, hour: hoursAgo(73), count: 2 },
+      { environment_id: environment.id, feature_id: feature.id, hour: hoursAgo(24 * 40), count: 100 },
+    ]);
+    const path = `/api/v1/projects/${projectId}/features/${feature.id}/evaluation-data/`;
+    const usage = await get(`${path}?period=30&environment_id=${environment.id}`);
+    assert.equal(usage.status, 200, usage.text);
+    const threeDaysAgo = dayOf(hoursAgo(72));
+    const expected = new Map<string, number>([[dayOf(new Date()), 7]]);
+    expected.set(threeDaysAgo, (expected.get(threeDaysAgo) ?? 0) + 3);
+    const seventyThree = dayOf(hoursAgo(73));
+    expected.set(seventyThree, (expected.get(seventyThree) ?? 0) + 2);
+    assert.deepEqual(
+      usage.body,
+      [...expected.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([day, count]) => ({ day, count, labels: {} })),
+    );
+    const defaultPeriod = await get(`${path}?environment_id=${environment.id}`);
+    assert.deepEqual(defaultPeriod.body, usage.body);
+    const today = await get(`${path}?period=1&environment_id=${environment.id}`);
+    assert.deepEqual(today.body, [{ day: dayOf(new Date()), count: 7, labels: {} }]);
+
+    const bad: [string, Record<string, string[]>][] = [
+      ['', { environment_id: ['This field is required.'] }],
+      [`?environment_id=x`, { environment_id: ['A valid integer is required.'] }],
+      [`?environment_id=${environment.id}&period=week`, { period: ['A valid integer is required.'] }],
+    ];
+    for (const [query, body] of bad) {
+      const response = await get(`${path}${query}`);
+      assert.equal(response.status, 400, `${query}: ${response.text}`);
+      assert.deepEqual(response.body, body);
+    }
+    const other = await created(
+      '/api/v1/environments/',
+      { name: `Other ${sequence++}`, project: awayProjectId },
+      as(f.foreigner),
+    );
+    assert.equal((await get(`${path}?environment_id=${other.id}`)).status, 404);
+    assert.equal(
+      (
+        await get(
+          `/api/v1/projects/${projectId}/features/99999999/evaluation-data/?environment_id=${environment.id}`,
+        )
+      ).status,
+      404,
+    );
+    assert.equal(
+      (
+        await get(
+          `/api/v1/projects/${awayProjectId}/features/${feature.id}/evaluation-data/?environment_id=${environment.id}`,
+        )
+      ).status,
+      404,
+    );
+  });
+
   it("reads one audit log entry of the project (the audit log item page), not another project's", async () => {
     const feature = await created(`/api/v1/projects/${projectId}/features/`, {
       name: `audited_${sequence++}`,

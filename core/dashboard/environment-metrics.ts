@@ -56,3 +56,26 @@ export async function environmentMetrics(
     metric(identities?.count ?? 0, 'Identity overrides', 'identity_overrides', 'identities', 4),
   ];
 }
+
+/**
+ * Flagsmith's get_feature_evaluation_data from its own database: per UTC day of the last `periodDays` (today
+ * included), the evaluations SDKs reported for the feature in the environment, days without any left out.
+ * Vexil records no labels (SDK name and version), so each day's `labels` is empty.
+ */
+export async function dailyEvaluations(
+  scope: DataScope,
+  environmentId: number,
+  featureId: number,
+  periodDays: number,
+): Promise<{ day: string; count: number; labels: Record<string, never> }[]> {
+  const { knex } = scope;
+  const day = knex.raw("to_char((hour at time zone 'UTC')::date, 'YYYY-MM-DD')");
+  const rows = (await knex('feature_evaluation_counts')
+    .where({ environment_id: environmentId, feature_id: featureId })
+    .whereRaw("(hour at time zone 'UTC')::date <= (now() at time zone 'UTC')::date")
+    .whereRaw("(hour at time zone 'UTC')::date > (now() at time zone 'UTC')::date - ?::int", [periodDays])
+    .groupByRaw("(hour at time zone 'UTC')::date")
+    .orderByRaw("(hour at time zone 'UTC')::date")
+    .select({ day }, knex.raw('sum(count)::bigint as count'))) as { day: string; count: number | string }[];
+  return rows.map((row) => ({ day: row.day, count: Number(row.count), labels: {} }));
+}

@@ -1096,6 +1096,13 @@ const dashboardMatrix: Row[] = [
     expect: projectAdmins(200),
   },
   {
+    name: "read a feature's daily evaluations (the Usage tab)",
+    method: 'get',
+    path: (f) =>
+      `/api/v1/projects/${f.homeProject.id}/features/${f.homeFeature.id}/evaluation-data/?environment_id=${f.homeEnvironment.id}`,
+    expect: projectAdmins(200),
+  },
+  {
     name: "read an environment's metrics",
     method: 'get',
     path: (f) => environmentPath(f, 'metrics/'),
