@@ -135,6 +135,24 @@ export function dashboardRoutes(deps: {
     },
   });
 
+  // The code references tab: Flagsmith fills it from scans its CI tool uploads, which Vexil does not take
+  // yet, so a feature of the project has none (a plain list, as FeatureFlagCodeReferenceDetailAPIView answers).
+  route(projects, '/:projectId/features/:featureId/code-references/', {
+    get: {
+      permission: viewProject,
+      handle: async (req, res) => {
+        const { projectId } = projectPolicy.accessOf(req);
+        const featureId = pathId(req.params.featureId);
+        const feature =
+          featureId === undefined
+            ? undefined
+            : await reads.knex('features').where({ id: featureId, project_id: projectId }).first('id');
+        if (!feature) throw domainErrors.notFound();
+        res.json([]);
+      },
+    },
+  });
+
   const environments = Router();
   const viewEnvironment = environmentPolicy.permission(environmentRules.view);
   for (const integration of environmentIntegrations) {

@@ -596,6 +596,14 @@ describe("what Flagsmith's dashboard asks for on load", () => {
       assert.equal(response.status, 400, `${query}: ${response.text}`);
       assert.deepEqual(response.body, body);
     }
+    const references = await get(`/api/v1/projects/${projectId}/features/${feature.id}/code-references/`);
+    assert.equal(references.status, 200, references.text);
+    assert.deepEqual(references.body, []);
+    assert.equal((await get(`/api/v1/projects/${projectId}/features/99999999/code-references/`)).status, 404);
+    assert.equal(
+      (await get(`/api/v1/projects/${awayProjectId}/features/${feature.id}/code-references/`)).status,
+      404,
+    );
     const other = await created(
       '/api/v1/environments/',
       { name: `Other ${sequence++}`, project: awayProjectId },

@@ -1103,6 +1103,12 @@ const dashboardMatrix: Row[] = [
     expect: projectAdmins(200),
   },
   {
+    name: "list a feature's code references",
+    method: 'get',
+    path: (f) => `/api/v1/projects/${f.homeProject.id}/features/${f.homeFeature.id}/code-references/`,
+    expect: projectAdmins(200),
+  },
+  {
     name: "read an environment's metrics",
     method: 'get',
     path: (f) => environmentPath(f, 'metrics/'),
