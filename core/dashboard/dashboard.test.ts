@@ -628,6 +628,70 @@ describe("what Flagsmith's dashboard asks for on load", () => {
     );
   });
 
+  it("keeps the getting-started checklist on the person's account (users/me/onboarding/)", async () => {
+    const person = await f.person('onboarded');
+    const me = async () => (await get('/api/v1/auth/users/me/', as(person))).body;
+    assert.equal((await me()).onboarding, null);
+    const patch = (body: unknown, headers: Record<string, string> = as(person)) =>
+      api()
+        .patch('/api/v1/auth/users/me/onboarding/')
+        .set(headers)
+        .send(body as object);
+
+    const first = await patch({ tasks: [{ name: 'create-feature' }] });
+    assert.equal(first.status, 204, first.text);
+    const afterFirst = (await me()).onboarding;
+    assert.deepEqual(Object.keys(afterFirst), ['tasks']);
+    assert.equal(afterFirst.tasks[0].name, 'create-feature');
+    assert.ok(!Number.isNaN(Date.parse(afterFirst.tasks[0].completed_at)), afterFirst.tasks[0].completed_at);
+
+    // The dashboard sends the whole list again with the new task; other keys are kept.
+    await patch({ tools: { integrations: ['slack'] } });
+    await patch({
+      tasks: [...afterFirst.tasks, { name: 'invite-team', completed_at: '2026-12-01T10:00:00Z' }],
+    });
+    const both = (await me()).onboarding;
+    assert.deepEqual(Object.keys(both), ['tasks', 'tools']);
+    assert.deepEqual(
+      both.tasks.map((task: { name: string }) => task.name),
+      ['create-feature', 'invite-team'],
+    );
+    assert.equal(both.tasks[1].completed_at, '2026-12-01T10:00:00.000Z');
+    assert.deepEqual(both.tools, { completed: true, integrations: ['slack'] });
+    // Another person's checklist is their own.
+    assert.equal((await get('/api/v1/auth/users/me/', as(f.user))).body.onboarding ?? null, null);
+
+    // Nested fields are named by their path, as Vexil names them everywhere (`tasks.0.name`).
+    const bad: [unknown, Record<string, string[]>][] = [
+      [
+        {},
+        {
+          non_field_errors: ["At least one of 'tasks' or 'tools' or 'hosting_preferences' must be provided."],
+        },
+      ],
+      [{ tasks: [{}] }, { 'tasks.0.name': ['This field is required.'] }],
+      [{ tools: {} }, { 'tools.integrations': ['This field is required.'] }],
+      [{ hosting_preferences: 'cloud' }, { hosting_preferences: ['Expected a list of items.'] }],
+      [
+        { tasks: [{ name: 'x', completed_at: 'soon' }] },
+        {
+          'tasks.0.completed_at': [
+            'Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].',
+          ],
+        },
+      ],
+    ];
+    for (const [body, expected] of bad) {
+      const response = await patch(body);
+      assert.equal(response.status, 400, response.text);
+      assert.deepEqual(response.body, expected);
+    }
+    assert.equal(
+      (await api().patch('/api/v1/auth/users/me/onboarding/').send({ hosting_preferences: [] })).status,
+      401,
+    );
+  });
+
   it("reads one audit log entry of the project (the audit log item page), not another project's", async () => {
     const feature = await created(`/api/v1/projects/${projectId}/features/`, {
       name: `audited_${sequence++}`,

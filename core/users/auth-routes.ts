@@ -46,6 +46,51 @@ const resetConfirm = z.object({
   re_new_password: fields.password(),
 });
 
+// DRF's ListField messages: a missing list is required, anything else that is not a list is not one.
+const listError = (issue: { input: unknown }) =>
+  issue.input === undefined ? 'This field is required.' : 'Expected a list of items.';
+
+/** PatchOnboardingSerializer. A task's `completed_at` defaults to now; a tool choice's `completed` to true. */
+const onboardingPatch = z
+  .object({
+    tasks: z
+      .array(
+        z.object({
+          name: fields.string(),
+          completed_at: z
+            .string()
+            .refine((value) => !Number.isNaN(Date.parse(value)), {
+              message:
+                'Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].',
+            })
+            .nullable()
+            .optional()
+            .transform((value) => new Date(value ?? Date.now()).toISOString()),
+        }),
+        { error: listError },
+      )
+      .optional(),
+    tools: z
+      .object({
+        completed: fields
+          .boolean()
+          .nullable()
+          .optional()
+          .transform((value) => value ?? true),
+        integrations: z.array(fields.string(), { error: listError }),
+      })
+      .optional(),
+    hosting_preferences: z.array(fields.string(), { error: listError }).optional(),
+  })
+  .superRefine((body, context) => {
+    if (body.tasks === undefined && body.tools === undefined && body.hosting_preferences === undefined)
+      context.addIssue({
+        code: 'custom',
+        path: ['non_field_errors'],
+        message: "At least one of 'tasks' or 'tools' or 'hosting_preferences' must be provided.",
+      });
+  });
+
 const activation = z.object({ uid: fields.string(), token: fields.string() });
 
 const signedIn = permissions.isAuthenticatedUser;
@@ -102,6 +147,19 @@ export function authRoutes({ users, auth, createPermission }: AuthRoutesDeps): R
       handle: async (req, res) => {
         const { current_password } = parseBody(z.object({ current_password: fields.password() }), req.body);
         await users.deleteAccount(userOf(req.principal), current_password, { ipAddress: clientIp(req) });
+        res.status(204).end();
+      },
+    },
+  });
+
+  // The getting-started checklist (tasks the user ticked, tools and hosting preferences they chose).
+  route(router, '/users/me/onboarding/', {
+    patch: {
+      permission: signedIn,
+      handle: async (req, res) => {
+        const body = parseBody(onboardingPatch, req.body);
+        const patch = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
+        await users.patchOnboarding(userOf(req.principal), patch);
         res.status(204).end();
       },
     },

@@ -192,6 +192,26 @@ export class UserService {
     return user?.is_active ? withoutPassword(user) : undefined;
   }
 
+  /**
+   * Flagsmith's `users/me/onboarding/`: the given keys (`tasks`, `tools`, `hosting_preferences`) replace the
+   * stored ones, the others stay.
+   */
+  async patchOnboarding(user: User, patch: Record<string, unknown>): Promise<void> {
+    await this.transactor.run(async (uow) => {
+      const row = (await uow.knex('users').where('id', user.id).forUpdate().first('onboarding_data')) as
+        | { onboarding_data: string | null }
+        | undefined;
+      let existing: Record<string, unknown> = {};
+      try {
+        const parsed: unknown = row?.onboarding_data ? JSON.parse(row.onboarding_data) : {};
+        if (typeof parsed === 'object' && parsed !== null) existing = parsed as Record<string, unknown>;
+      } catch {
+        // Unreadable data is replaced, as a fresh checklist.
+      }
+      await this.store.update(uow, user.id, { onboarding_data: JSON.stringify({ ...existing, ...patch }) });
+    });
+  }
+
   async updateProfile(user: User, patch: { first_name?: string; last_name?: string }): Promise<User> {
     return withoutPassword(await this.transactor.run((uow) => this.store.update(uow, user.id, patch)));
   }
