@@ -596,6 +596,9 @@ describe("what Flagsmith's dashboard asks for on load", () => {
       assert.equal(response.status, 400, `${query}: ${response.text}`);
       assert.deepEqual(response.body, body);
     }
+    const listed = await get(`/api/v1/projects/${projectId}/features/${feature.id}/`);
+    assert.deepEqual(listed.body.metadata, []);
+    assert.deepEqual(listed.body.code_references_counts, []);
     const references = await get(`/api/v1/projects/${projectId}/features/${feature.id}/code-references/`);
     assert.equal(references.status, 200, references.text);
     assert.deepEqual(references.body, []);
