@@ -85,6 +85,7 @@ export async function composeContext(settings: Settings, options: ComposeOptions
     auditLog,
   });
   mountScopedRoutes({ organisationPolicy, projectPolicy });
+  createDashboardSlice(kernel, { organisationPolicy, projectPolicy, environmentPolicy });
   const { webhookOutbox, stopWebhooks } = createWebhooksSlice(kernel, {
     auditLog,
     auditStore,
@@ -108,7 +109,6 @@ export async function composeContext(settings: Settings, options: ComposeOptions
     webhookOutbox,
   });
   createIdentitiesSlice(kernel, { auditLog, environmentPolicy, webhookOutbox });
-  createDashboardSlice(kernel, { organisationPolicy, projectPolicy, environmentPolicy });
   await createSdkSlice(kernel, { environmentStore });
   const context: AppContext = { ...kernel, users, instance };
   stopHooks.set(context, stopWebhooks);
