@@ -5,6 +5,7 @@ import type { AppContext, Kernel } from './app-context.js';
 import { createAuditSlice } from './audit/audit-slice.js';
 import { AuthRegistry } from './auth/auth-registry.js';
 import { createCache } from './cache/cache.js';
+import { createDashboardSlice } from './dashboard/dashboard-slice.js';
 import { Transactor } from './data/unit-of-work.js';
 import { createEnvironmentsSlice } from './environments/environments-slice.js';
 import { EventBus } from './events/event-bus.js';
@@ -84,6 +85,7 @@ export async function composeContext(settings: Settings, options: ComposeOptions
     auditLog,
   });
   mountScopedRoutes({ organisationPolicy, projectPolicy });
+  createDashboardSlice(kernel, { organisationPolicy, projectPolicy, environmentPolicy });
   const { webhookOutbox, stopWebhooks } = createWebhooksSlice(kernel, {
     auditLog,
     auditStore,

@@ -128,5 +128,22 @@ export function scopedAuditRoutes(
       },
     },
   });
+  // The dashboard's audit log item page: one entry of the project (another project's entry is not found).
+  route(projects, '/:projectId/audit/:id/', {
+    get: {
+      permission: deps.projectPolicy.permission(projectRules.granted('VIEW_AUDIT_LOG')),
+      handle: async (req, res) => {
+        const { projectId } = deps.projectPolicy.accessOf(req);
+        const id = pathId(req.params.id);
+        const record =
+          id === undefined
+            ? undefined
+            : await deps.store.find(deps.reads, tenantOf(req.principal) as Tenant, id);
+        if (!record || record.project_id !== projectId) throw domainErrors.notFound();
+        const [view] = await deps.store.views(deps.reads, [record]);
+        res.json({ ...auditToWire(view as NonNullable<typeof view>), change_details: [] });
+      },
+    },
+  });
   return { organisations, projects };
 }

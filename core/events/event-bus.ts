@@ -12,6 +12,17 @@ export interface CoreEvents {
     activationPath: string;
   };
   /**
+   * Someone asked for a password reset email (the dashboard's "forgot password"); an email plugin delivers
+   * `resetPath` (relative to the site domain), the dashboard's `/password-reset/confirm/<uid>/<token>` page.
+   */
+  'user.passwordResetRequested': {
+    userId: number;
+    email: string;
+    uid: string;
+    token: string;
+    resetPath: string;
+  };
+  /**
    * An organisation admin invited someone by email; an email plugin delivers `invitePath` (relative to the
    * site domain), as Flagsmith's invitation email links to `/invite/<hash>`.
    */

@@ -1,5 +1,6 @@
 import { type Request, Router } from 'express';
 import { z } from 'zod';
+import { ValidationError } from '../errors/domain-error.js';
 import { route } from '../http/routes.js';
 import { fields, parseBody, singleQueryValues } from '../http/validation.js';
 import { choice, idList } from '../organisations/organisation-fields.js';
@@ -88,6 +89,21 @@ const listQuery = z.object({
     .transform((value) => (value === '' ? [] : value.split(',').map(Number)))
     .optional(),
   environment: queryId.optional(),
+  // The filters bar (`is_enabled`, `value_search`) and the orderings of the segment and identity pages.
+  is_enabled: drfBoolean.optional(),
+  // A DRF CharField: trimmed, and blank is an error.
+  value_search: z
+    .string()
+    .max(2000)
+    .transform((value) => value.trim())
+    .refine((value) => value !== '', 'This field may not be blank.')
+    .optional(),
+  segment: queryId.optional(),
+  identity: z
+    .string()
+    .regex(/^\d{1,9}$/, 'Must be a valid integer.')
+    .transform(Number)
+    .optional(),
   owners: z
     .string()
     .regex(/^(\s*\d{1,9}\s*(,\s*\d{1,9}\s*)*)?$/, 'Owner IDs must be integers.')
@@ -123,6 +139,14 @@ export function featureRoutes(deps: { features: FeatureService; policy: ProjectP
       permission: policy.permission(rules.view),
       handle: async (req, res) => {
         const query = parseBody(listQuery, singleQueryValues(req.query));
+        if (
+          (query.is_enabled !== undefined || query.value_search !== undefined) &&
+          query.environment === undefined
+        )
+          throw ValidationError.field(
+            'environment',
+            'Environment is required in order to filter by state search or by state enabled',
+          );
         const page = pageRequest(req, maxPageSize);
         const { count, views } = await features.list(
           policy.accessOf(req),
@@ -135,6 +159,11 @@ export function featureRoutes(deps: { features: FeatureService; policy: ProjectP
             tagStrategy: query.tag_strategy,
             sortField: query.sort_field,
             sortDirection: query.sort_direction,
+            environmentId: query.environment,
+            isEnabled: query.is_enabled,
+            valueSearch: query.value_search,
+            segmentOverridesFirst: query.segment,
+            identityOverridesFirst: query.identity,
             limit: page.pageSize,
             offset: page.offset,
           },

@@ -134,6 +134,9 @@ export function featureToWire(view: FeatureView) {
     is_server_key_only: feature.is_server_key_only,
     last_modified_in_any_environment: null,
     last_modified_in_current_environment: null,
+    // FeatureSerializerWithMetadata's additions: no custom fields and no code reference scans here.
+    metadata: [],
+    code_references_counts: [],
   };
 }
 

@@ -443,6 +443,15 @@ export class FeatureService {
     );
   }
 
+  /** The environment's identity overrides (of one feature), for `featurestates/?anyIdentity`. */
+  async listIdentityOverrides(access: EnvironmentAccess, featureId?: number) {
+    return this.store.identityOverrideStates(
+      this.transactor.reads,
+      access.environmentId,
+      featureId === undefined ? undefined : [featureId],
+    );
+  }
+
   /** Whether a state carries a segment override (changing one asks MANAGE_SEGMENT_OVERRIDES, as Flagsmith). */
   async isSegmentOverrideState(stateId: number): Promise<boolean> {
     const row = (await this.transactor.reads

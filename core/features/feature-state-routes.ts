@@ -110,10 +110,19 @@ export function featureStateRoutes(deps: { features: FeatureService; policy: Env
                 { feature: Array.isArray(raw) ? raw.at(-1) : raw },
               ).feature;
         const page = pageRequest(req, maxPageSize);
-        const states = await features.listStates(
-          policy.accessOf(req),
-          featureId === undefined ? undefined : Number(featureId),
-        );
+        const feature = featureId === undefined ? undefined : Number(featureId);
+        // Flagsmith's `anyIdentity` (any value, even empty): identity overrides instead of the defaults, each
+        // with its identity nested as `{id, identifier}` (FeatureStateSerializerWithIdentity).
+        if (req.query.anyIdentity !== undefined) {
+          const overrides = await features.listIdentityOverrides(policy.accessOf(req), feature);
+          const slice = overrides.slice(page.offset, page.offset + page.pageSize).map((state) => ({
+            ...stateToWire(state),
+            identity: { id: state.identity_id, identifier: state.identifier },
+          }));
+          res.json(pageBody(req, page, overrides.length, slice));
+          return;
+        }
+        const states = await features.listStates(policy.accessOf(req), feature);
         const slice = states.slice(page.offset, page.offset + page.pageSize).map(stateToWire);
         res.json(pageBody(req, page, states.length, slice));
       },

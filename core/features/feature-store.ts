@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { DataScope, UnitOfWork } from '../data/unit-of-work.js';
 import { featureStateValueColumns, liveDefaultStates } from '../environments/feature-state-seeds.js';
 import type {
@@ -32,6 +33,21 @@ export interface FeatureListQuery {
   readonly sortDirection: 'ASC' | 'DESC';
   readonly limit: number;
   readonly offset: number;
+  /**
+   * The environment whose defaults `isEnabled` and `valueSearch` look at and in which `overridesFirst`
+   * looks for overrides (Flagsmith's `environment`).
+   */
+  readonly environmentId?: number | undefined;
+  /** Only features whose default in the environment is (not) enabled. */
+  readonly isEnabled?: boolean | undefined;
+  /**
+   * Only features whose default value in the environment matches, as Flagsmith matches it: a text value
+   * containing it (any case), a boolean value for `true`/`false`, an integer value for digits.
+   */
+  readonly valueSearch?: string | undefined;
+  /** Features with an override for this segment (Flagsmith's `segment`) or identity (`identity`) first. */
+  readonly segmentOverridesFirst?: number | undefined;
+  readonly identityOverridesFirst?: number | undefined;
 }
 
 export interface OptionFields extends FeatureStateValueRow {
@@ -108,9 +124,66 @@ export class FeatureStore {
           );
       });
     }
+    if (
+      query.environmentId !== undefined &&
+      (query.isEnabled !== undefined || query.valueSearch !== undefined)
+    ) {
+      const defaults = knex('feature_states')
+        .select('feature_states.feature_id')
+        .where('feature_states.environment_id', query.environmentId)
+        .whereNull('feature_states.identity_id')
+        .whereNull('feature_states.feature_segment_id');
+      if (query.isEnabled !== undefined) defaults.where('feature_states.enabled', query.isEnabled);
+      const search = query.valueSearch;
+      if (search !== undefined) {
+        defaults
+          .join('feature_state_values', 'feature_state_values.feature_state_id', 'feature_states.id')
+          .where((where) => {
+            where.where((text) =>
+              text
+                .where('feature_state_values.type', 'unicode')
+                .whereRaw('lower(feature_state_values.string_value) like ?', [
+                  `%${escapeLike(search.toLowerCase())}%`,
+                ]),
+            );
+            if (/^(true|false)$/i.test(search))
+              where.orWhere((bool) =>
+                bool
+                  .where('feature_state_values.type', 'bool')
+                  .where('feature_state_values.boolean_value', search.toLowerCase() === 'true'),
+              );
+            // Python's str.isdigit(); beyond a 32-bit integer no stored value can match.
+            if (/^\d+$/.test(search) && Number(search) <= 2_147_483_647)
+              where.orWhere((integer) =>
+                integer
+                  .where('feature_state_values.type', 'int')
+                  .where('feature_state_values.integer_value', Number(search)),
+              );
+          });
+      }
+      base.whereIn('id', defaults);
+    }
     const [counted] = (await base.clone().count({ count: '*' })) as { count: string | number }[];
+    const overridesFirst: { column: Knex.Raw; order: 'desc' }[] = [];
+    if (query.environmentId !== undefined && query.segmentOverridesFirst !== undefined)
+      overridesFirst.push({
+        column: knex.raw(
+          'exists (select 1 from feature_segments where feature_segments.feature_id = features.id and feature_segments.segment_id = ? and feature_segments.environment_id = ?)',
+          [query.segmentOverridesFirst, query.environmentId],
+        ),
+        order: 'desc',
+      });
+    if (query.identityOverridesFirst !== undefined)
+      overridesFirst.push({
+        column: knex.raw(
+          'exists (select 1 from feature_states where feature_states.feature_id = features.id and feature_states.identity_id = ?)',
+          [query.identityOverridesFirst],
+        ),
+        order: 'desc',
+      });
     const rows = (await base
       .orderBy([
+        ...overridesFirst,
         { column: query.sortField, order: query.sortDirection === 'DESC' ? 'desc' : 'asc' },
         { column: 'id', order: 'asc' },
       ])
@@ -295,6 +368,33 @@ export class FeatureStore {
     if (!withSegmentOverrides) query.whereNull('feature_segment_id');
     if (featureIds) query.whereIn('feature_id', [...featureIds]);
     return await this.#views(scope, (await query) as FeatureStateRow[]);
+  }
+
+  /**
+   * Identity overrides in one environment (of some features), each with its identity's identifier: what
+   * Flagsmith's EnvironmentFeatureStateViewSet lists under `?anyIdentity`, for the dashboard's identity
+   * overrides tab.
+   */
+  async identityOverrideStates(
+    scope: DataScope,
+    environmentId: number,
+    featureIds?: readonly number[],
+  ): Promise<(FeatureStateView & { identifier: string })[]> {
+    const query = scope
+      .knex('feature_states')
+      .join('identities', 'identities.id', 'feature_states.identity_id')
+      .where('feature_states.environment_id', environmentId)
+      .whereNull('feature_states.feature_segment_id')
+      .orderBy('feature_states.id')
+      .select(stateColumns.map((column) => `feature_states.${column}`))
+      .select('identities.identifier');
+    if (featureIds) query.whereIn('feature_states.feature_id', [...featureIds]);
+    const rows = (await query) as (FeatureStateRow & { identifier: string })[];
+    const views = await this.#views(scope, rows);
+    return views.map((view, index) => ({
+      ...view,
+      identifier: (rows[index] as { identifier: string }).identifier,
+    }));
   }
 
   async findState(

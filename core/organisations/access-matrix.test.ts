@@ -39,6 +39,8 @@ type Fixture = Tenancy & {
   featureSegmentUuid(id: number): Promise<string>;
   /** A finished feature export of the home environment. */
   spareFeatureExport(): Promise<{ id: number }>;
+  /** An audit log entry of the home project. */
+  homeAuditEntry(): Promise<{ id: number }>;
 };
 
 /**
@@ -1053,6 +1055,115 @@ const segmentOverrideMatrix: Row[] = [
   },
 ];
 
+// What Flagsmith's dashboard asks for on load (core/dashboard/): the empty lists follow the permission of the
+// Flagsmith view they stand in for; metrics and the audit log item are real.
+const dashboardMatrix: Row[] = [
+  {
+    name: 'duplicate a segment',
+    method: 'post',
+    path: async (f) => `/api/v1/projects/${f.projectId}/segments/${(await f.spareSegment()).id}/clone/`,
+    body: () => ({ name: unique('cloned segment') }),
+    expect: projectAdmins(201),
+  },
+  {
+    name: "list a project's feature health events",
+    method: 'get',
+    path: (f) => `/api/v1/projects/${f.homeProject.id}/feature-health/events/`,
+    expect: projectAdmins(200),
+  },
+  {
+    name: "list a project's feature health providers",
+    method: 'get',
+    path: (f) => `/api/v1/projects/${f.homeProject.id}/feature-health/providers/`,
+    expect: projectAdmins(200),
+  },
+  {
+    name: "list a project's GitLab integration",
+    method: 'get',
+    path: (f) => `/api/v1/projects/${f.homeProject.id}/integrations/gitlab/`,
+    expect: projectAdmins(200),
+  },
+  {
+    name: "list a project's metadata fields",
+    method: 'get',
+    path: (f) => `/api/v1/projects/${f.homeProject.id}/metadata/fields/?include_organisation=true`,
+    expect: projectAdmins(200),
+  },
+  {
+    name: "read one entry of a project's audit log",
+    method: 'get',
+    path: async (f) => `/api/v1/projects/${f.homeProject.id}/audit/${(await f.homeAuditEntry()).id}/`,
+    expect: projectAdmins(200),
+  },
+  {
+    name: "read a feature's daily evaluations (the Usage tab)",
+    method: 'get',
+    path: (f) =>
+      `/api/v1/projects/${f.homeProject.id}/features/${f.homeFeature.id}/evaluation-data/?environment_id=${f.homeEnvironment.id}`,
+    expect: projectAdmins(200),
+  },
+  {
+    name: "list a feature's code references",
+    method: 'get',
+    path: (f) => `/api/v1/projects/${f.homeProject.id}/features/${f.homeFeature.id}/code-references/`,
+    expect: projectAdmins(200),
+  },
+  {
+    name: "read an environment's metrics",
+    method: 'get',
+    path: (f) => environmentPath(f, 'metrics/'),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: "list an environment's Slack integration",
+    method: 'get',
+    path: (f) => environmentPath(f, 'integrations/slack/'),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: "list an environment's change requests",
+    method: 'get',
+    path: (f) => environmentPath(f, 'list-change-requests/?committed=false'),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: 'list identity overrides (anyIdentity)',
+    method: 'get',
+    path: (f) => environmentPath(f, `featurestates/?anyIdentity=1&feature=${f.homeFeature.id}`),
+    expect: environmentAdmins(200),
+  },
+  {
+    name: "list an organisation's GitHub integration",
+    method: 'get',
+    path: (f) => `/api/v1/organisations/${f.home.id}/integrations/github/`,
+    expect: members(200),
+  },
+  {
+    name: "list an organisation's metadata model fields",
+    method: 'get',
+    path: (f) => `/api/v1/organisations/${f.home.id}/metadata-model-fields/`,
+    expect: admins(200),
+  },
+  {
+    name: 'list the content types metadata may describe',
+    method: 'get',
+    path: (f) => `/api/v1/organisations/${f.home.id}/metadata-model-fields/supported-content-types/`,
+    expect: members(200),
+  },
+  {
+    name: "list an organisation's roles",
+    method: 'get',
+    path: (f) => `/api/v1/organisations/${f.home.id}/roles/`,
+    expect: members(200),
+  },
+  {
+    name: "list an organisation's metadata fields",
+    method: 'get',
+    path: (f) => `/api/v1/metadata/fields/?organisation=${f.home.id}`,
+    expect: members(200),
+  },
+];
+
 describe('access matrix: every organisation and environment endpoint × every kind of caller', () => {
   let t: TestApp;
   let f: Fixture;
@@ -1184,6 +1295,14 @@ describe('access matrix: every organisation and environment endpoint × every ki
         };
         return row.uuid;
       },
+      async homeAuditEntry() {
+        const row = (await t.ctx.database
+          .knex('audit_logs')
+          .where({ project_id: homeProject.id })
+          .orderBy('id')
+          .first('id')) as { id: number };
+        return { id: row.id };
+      },
       async spareFeatureExport() {
         const created = await request(t.app)
           .post('/api/v1/features/create-feature-export/')
@@ -1242,6 +1361,7 @@ describe('access matrix: every organisation and environment endpoint × every ki
     ...featureMatrix,
     ...identityMatrix,
     ...segmentOverrideMatrix,
+    ...dashboardMatrix,
   ]) {
     for (const caller of callers) {
       it(`${row.name}: ${caller} → ${row.expect[caller]}`, async () => {

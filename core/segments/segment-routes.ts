@@ -1,7 +1,9 @@
 import type { Request } from 'express';
 import { Router } from 'express';
+import { z } from 'zod';
 import { ValidationError } from '../errors/domain-error.js';
 import { route } from '../http/routes.js';
+import { fields, parseBody } from '../http/validation.js';
 import { pathId } from '../organisations/organisation-policy.js';
 import { pageBody, pageRequest } from '../organisations/pagination.js';
 import { type ProjectPolicy, projectRules as rules } from '../projects/project-policy.js';
@@ -78,6 +80,17 @@ function booleanQuery(req: Request, name: string, fallback: boolean): boolean {
   throw ValidationError.field(name, 'Must be a valid boolean.');
 }
 
+/**
+ * `?identity=`: an identity's id. Flagsmith also takes an edge identity's uuid there; Vexil has no edge
+ * identities, so anything but a whole number is a 400.
+ */
+function identityQuery(req: Request): number | undefined {
+  const raw = req.query.identity;
+  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw === 'string' && /^\d{1,9}$/.test(raw)) return Number(raw);
+  throw ValidationError.field('identity', 'A valid integer is required.');
+}
+
 function segmentId(req: Request): number {
   // An id that is not a number is an unknown segment, as Django's URL pattern makes it.
   return pathId(req.params.segmentId) ?? -1;
@@ -98,6 +111,7 @@ export function segmentRoutes(deps: { segments: SegmentService; policy: ProjectP
         const { count, results } = await segments.list(policy.accessOf(req), {
           search,
           includeFeatureSpecific: booleanQuery(req, 'include_feature_specific', true),
+          identityId: identityQuery(req),
           offset: page.offset,
           limit: page.pageSize,
         });
@@ -143,6 +157,18 @@ export function segmentRoutes(deps: { segments: SegmentService; policy: ProjectP
       handle: async (req, res) => {
         await segments.delete(policy.accessOf(req), segmentId(req));
         res.status(204).end();
+      },
+    },
+  });
+
+  // CloneSegmentSerializer: only `name`.
+  const cloneBody = z.object({ name: fields.string({ max: 2000 }) });
+  route(router, '/:projectId/segments/:segmentId/clone/', {
+    post: {
+      permission: manage,
+      handle: async (req, res) => {
+        const { name } = parseBody(cloneBody, req.body);
+        res.status(201).json(segmentToWire(await segments.clone(policy.accessOf(req), segmentId(req), name)));
       },
     },
   });

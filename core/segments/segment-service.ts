@@ -4,8 +4,9 @@ import { bumpProjectEnvironments } from '../environments/environment-revision.js
 import { domainErrors, ValidationError } from '../errors/domain-error.js';
 import type { ProjectAccess } from '../projects/project-policy.js';
 import { removeOverridesOfSegment } from '../segment-overrides/segment-override-store.js';
+import { identitySegmentIds } from './identity-segments.js';
 import type { RuleInput, SegmentBody } from './segment-body.js';
-import type { SegmentModel, SegmentWithRules } from './segment-model.js';
+import type { SegmentModel, SegmentWithRules, StoredRule } from './segment-model.js';
 import type { SegmentListQuery, SegmentStore } from './segment-store.js';
 
 /** Flagsmith's default `max_segments_allowed` per project; each project's own limit is its column. */
@@ -26,8 +27,13 @@ export class SegmentService {
     private readonly audit: AuditLog,
   ) {}
 
-  list(access: ProjectAccess, query: SegmentListQuery) {
-    return this.store.list(this.transactor.reads, access.projectId, query);
+  /** With `identityId`, only the segments that identity (of one of the project's environments) belongs to. */
+  async list(access: ProjectAccess, query: SegmentListQuery & { identityId?: number | undefined }) {
+    const { identityId, ...rest } = query;
+    const reads = this.transactor.reads;
+    const segmentIds =
+      identityId === undefined ? undefined : await identitySegmentIds(reads, access.projectId, identityId);
+    return this.store.list(reads, access.projectId, segmentIds ? { ...rest, segmentIds } : rest);
   }
 
   async view(access: ProjectAccess, id: number): Promise<SegmentWithRules> {
@@ -43,6 +49,30 @@ export class SegmentService {
       const segment = await this.store.create(uow, access.projectId, body, body.rules);
       await this.#changed(uow, access, segment, `New Segment created: ${segment.name}`);
       return (await this.store.find(uow, access.projectId, segment.id)) as SegmentWithRules;
+    });
+  }
+
+  /**
+   * Flagsmith's `segments/{id}/clone/` (the dashboard's "duplicate"): a new segment of the same project with
+   * the source's description, feature and rules, under another name; counted against the project's limit.
+   */
+  async clone(access: ProjectAccess, id: number, name: string): Promise<SegmentWithRules> {
+    const source = await this.view(access, id);
+    const copy = (rule: StoredRule): RuleInput => ({
+      type: rule.type,
+      conditions: rule.conditions.map(({ operator, property, value, description }) => ({
+        operator,
+        property,
+        value,
+        description,
+      })),
+      rules: rule.rules.map(copy),
+    });
+    return this.create(access, {
+      name,
+      description: source.segment.description,
+      feature: source.segment.feature_id,
+      rules: source.rules.map(copy),
     });
   }
 

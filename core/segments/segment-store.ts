@@ -19,6 +19,8 @@ export interface SegmentListQuery {
   /** Flagsmith's `?q=`: a case-insensitive substring of the name. */
   readonly search?: string;
   readonly includeFeatureSpecific: boolean;
+  /** Only these segments (Flagsmith's `?identity=`: the segments an identity belongs to). */
+  readonly segmentIds?: readonly number[];
   readonly offset: number;
   readonly limit: number;
 }
@@ -69,6 +71,7 @@ export class SegmentStore {
       const builder = this.#live(scope.knex, projectId);
       if (query.search) builder.whereILike('segments.name', `%${escapeLike(query.search)}%`);
       if (!query.includeFeatureSpecific) builder.whereNull('segments.feature_id');
+      if (query.segmentIds) builder.whereIn('segments.id', [...query.segmentIds]);
       return builder;
     };
     const counted = (await filtered().count('* as count').first()) as unknown as { count: string | number };

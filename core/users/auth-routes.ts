@@ -36,6 +36,61 @@ const passwordChange = z.object({
   re_new_password: fields.password(),
 });
 
+const emailChange = z.object({ current_password: fields.password(), new_email: fields.email() });
+
+const resetRequest = z.object({ email: fields.email() });
+const resetConfirm = z.object({
+  uid: fields.string(),
+  token: fields.string(),
+  new_password: fields.password(),
+  re_new_password: fields.password(),
+});
+
+// DRF's ListField messages: a missing list is required, anything else that is not a list is not one.
+const listError = (issue: { input: unknown }) =>
+  issue.input === undefined ? 'This field is required.' : 'Expected a list of items.';
+
+/** PatchOnboardingSerializer. A task's `completed_at` defaults to now; a tool choice's `completed` to true. */
+const onboardingPatch = z
+  .object({
+    tasks: z
+      .array(
+        z.object({
+          name: fields.string(),
+          completed_at: z
+            .string()
+            .refine((value) => !Number.isNaN(Date.parse(value)), {
+              message:
+                'Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].',
+            })
+            .nullable()
+            .optional()
+            .transform((value) => new Date(value ?? Date.now()).toISOString()),
+        }),
+        { error: listError },
+      )
+      .optional(),
+    tools: z
+      .object({
+        completed: fields
+          .boolean()
+          .nullable()
+          .optional()
+          .transform((value) => value ?? true),
+        integrations: z.array(fields.string(), { error: listError }),
+      })
+      .optional(),
+    hosting_preferences: z.array(fields.string(), { error: listError }).optional(),
+  })
+  .superRefine((body, context) => {
+    if (body.tasks === undefined && body.tools === undefined && body.hosting_preferences === undefined)
+      context.addIssue({
+        code: 'custom',
+        path: ['non_field_errors'],
+        message: "At least one of 'tasks' or 'tools' or 'hosting_preferences' must be provided.",
+      });
+  });
+
 const activation = z.object({ uid: fields.string(), token: fields.string() });
 
 const signedIn = permissions.isAuthenticatedUser;
@@ -97,6 +152,19 @@ export function authRoutes({ users, auth, createPermission }: AuthRoutesDeps): R
     },
   });
 
+  // The getting-started checklist (tasks the user ticked, tools and hosting preferences they chose).
+  route(router, '/users/me/onboarding/', {
+    patch: {
+      permission: signedIn,
+      handle: async (req, res) => {
+        const body = parseBody(onboardingPatch, req.body);
+        const patch = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
+        await users.patchOnboarding(userOf(req.principal), patch);
+        res.status(204).end();
+      },
+    },
+  });
+
   route(router, '/users/set_password/', {
     post: {
       permission: signedIn,
@@ -105,6 +173,38 @@ export function authRoutes({ users, auth, createPermission }: AuthRoutesDeps): R
           ipAddress: clientIp(req),
           token: tokenOf(req),
         });
+        res.status(204).end();
+      },
+    },
+  });
+
+  route(router, '/users/set_email/', {
+    post: {
+      permission: signedIn,
+      handle: async (req, res) => {
+        await users.changeEmail(userOf(req.principal), parseBody(emailChange, req.body), {
+          ipAddress: clientIp(req),
+        });
+        res.status(204).end();
+      },
+    },
+  });
+
+  // The login page's "forgot password" and the page its email links to.
+  route(router, '/users/reset_password/', {
+    post: {
+      permission: anyone,
+      handle: async (req, res) => {
+        await users.requestPasswordReset(parseBody(resetRequest, req.body).email);
+        res.status(204).end();
+      },
+    },
+  });
+  route(router, '/users/reset_password_confirm/', {
+    post: {
+      permission: anyone,
+      handle: async (req, res) => {
+        await users.confirmPasswordReset(parseBody(resetConfirm, req.body));
         res.status(204).end();
       },
     },

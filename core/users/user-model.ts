@@ -19,6 +19,8 @@ export class UserModel extends Model {
   marketing_consent_given!: boolean;
   date_joined!: Date;
   last_login!: Date | null;
+  /** The dashboard's getting-started checklist, JSON text as Flagsmith keeps it (`onboarding_data`). */
+  onboarding_data!: string | null;
 }
 
 /** `auth_tokens`: only a SHA-256 of each key is stored, so a leaked table does not leak working tokens. */

@@ -46,7 +46,14 @@ const messages = {
   passwordMismatch: "The two password fields didn't match.",
   invalidActivation: 'Invalid token for given user.',
   staleActivation: 'Stale token for given user.',
+  // DRF's UniqueValidator message for FFAdminUser.email (verbose name "Feature flag admin user").
+  emailInUse: 'Feature flag admin user with this email already exists.',
+  invalidUid: "Invalid user id or user doesn't exist.",
+  invalidResetToken: 'Invalid token for given user.',
 };
+
+/** Flagsmith's MAX_PASSWORD_RESET_EMAILS per PASSWORD_RESET_EMAIL_COOLDOWN, and Django's PASSWORD_RESET_TIMEOUT. */
+export const passwordReset = { maxEmails: 5, cooldownSeconds: 86_400, tokenSeconds: 259_200 };
 
 /** Django's password validators that matter for a self-hosted install: length and all-digits. */
 export function checkPasswordStrength(password: string, field = 'password'): void {
@@ -185,6 +192,26 @@ export class UserService {
     return user?.is_active ? withoutPassword(user) : undefined;
   }
 
+  /**
+   * Flagsmith's `users/me/onboarding/`: the given keys (`tasks`, `tools`, `hosting_preferences`) replace the
+   * stored ones, the others stay.
+   */
+  async patchOnboarding(user: User, patch: Record<string, unknown>): Promise<void> {
+    await this.transactor.run(async (uow) => {
+      const row = (await uow.knex('users').where('id', user.id).forUpdate().first('onboarding_data')) as
+        | { onboarding_data: string | null }
+        | undefined;
+      let existing: Record<string, unknown> = {};
+      try {
+        const parsed: unknown = row?.onboarding_data ? JSON.parse(row.onboarding_data) : {};
+        if (typeof parsed === 'object' && parsed !== null) existing = parsed as Record<string, unknown>;
+      } catch {
+        // Unreadable data is replaced, as a fresh checklist.
+      }
+      await this.store.update(uow, user.id, { onboarding_data: JSON.stringify({ ...existing, ...patch }) });
+    });
+  }
+
   async updateProfile(user: User, patch: { first_name?: string; last_name?: string }): Promise<User> {
     return withoutPassword(await this.transactor.run((uow) => this.store.update(uow, user.id, patch)));
   }
@@ -211,6 +238,28 @@ export class UserService {
     await this.transactor.run(async (uow) => {
       await this.store.update(uow, user.id, { password });
       await this.store.deleteTokensOf(uow, user.id, caller.token);
+    });
+  }
+
+  /**
+   * djoser's set_email (SetUsernameSerializer, the dashboard's "change email address"): the current password,
+   * then an address no other account has, in any case. Tokens stay valid: the account is the same.
+   */
+  async changeEmail(
+    user: User,
+    input: { current_password: string; new_email: string },
+    caller: CallerContext,
+  ): Promise<void> {
+    await this.#checkCurrentPassword(user, input.current_password, caller);
+    const email = input.new_email.toLowerCase();
+    await this.transactor.run(async (uow) => {
+      const taken = await uow
+        .knex('users')
+        .whereRaw('lower(email) = ?', [email])
+        .whereNot('id', user.id)
+        .first('id');
+      if (taken) throw ValidationError.field('new_email', messages.emailInUse);
+      await this.store.update(uow, user.id, { email });
     });
   }
 
@@ -283,6 +332,86 @@ export class UserService {
       .update(`activation:${user.id}:${user.is_active}:${user.password}`)
       .digest('base64url');
     return { uid, token };
+  }
+
+  /**
+   * A password reset token in the spirit of Django's PasswordResetTokenGenerator: when it was issued, and an
+   * HMAC over the account's id, email, password hash and last login, so that it dies once the password
+   * changes or the account signs in, and after `passwordReset.tokenSeconds`.
+   */
+  passwordResetToken(
+    user: Pick<UserModel, 'id' | 'email' | 'password' | 'last_login'>,
+    issuedAt = Math.floor(Date.now() / 1000),
+  ): { uid: string; token: string } {
+    const uid = Buffer.from(String(user.id)).toString('base64url');
+    const lastLogin = user.last_login ? new Date(user.last_login).toISOString() : '';
+    const signature = createHmac('sha256', this.secretKey)
+      .update(`password-reset:${user.id}:${user.email}:${user.password}:${lastLogin}:${issuedAt}`)
+      .digest('base64url');
+    return { uid, token: `${issuedAt.toString(36)}-${signature}` };
+  }
+
+  /**
+   * Flagsmith's reset_password: always 204, so that it tells nobody whether an address has an account. An
+   * active account gets the email (the `user.passwordResetRequested` event) unless it had
+   * `passwordReset.maxEmails` in the last `passwordReset.cooldownSeconds`.
+   */
+  async requestPasswordReset(email: string): Promise<void> {
+    await this.transactor.run(async (uow) => {
+      const user = (await uow
+        .knex('users')
+        .whereRaw('lower(email) = ?', [email.toLowerCase()])
+        .where('is_active', true)
+        .first('id', 'email', 'password', 'last_login')) as
+        | Pick<UserModel, 'id' | 'email' | 'password' | 'last_login'>
+        | undefined;
+      if (!user) return;
+      const since = new Date(Date.now() - passwordReset.cooldownSeconds * 1000);
+      const [recent] = (await uow
+        .knex('password_reset_requests')
+        .where('user_id', user.id)
+        .where('requested_at', '>=', since)
+        .count({ count: '*' })) as { count: string | number }[];
+      if (Number(recent?.count ?? 0) >= passwordReset.maxEmails) return;
+      await uow.knex('password_reset_requests').insert({ user_id: user.id });
+      const { uid, token } = this.passwordResetToken(user);
+      uow.emit('user.passwordResetRequested', {
+        userId: user.id,
+        email: user.email,
+        uid,
+        token,
+        resetPath: `/password-reset/confirm/${uid}/${token}`,
+      });
+    });
+  }
+
+  /** djoser's reset_password_confirm: a live token of the account sets a new password and signs it out. */
+  async confirmPasswordReset(input: {
+    uid: string;
+    token: string;
+    new_password: string;
+    re_new_password: string;
+  }): Promise<void> {
+    const id = Number(Buffer.from(input.uid, 'base64url').toString());
+    const user =
+      Number.isSafeInteger(id) && id > 0 ? await this.store.findById(this.transactor.reads, id) : undefined;
+    if (!user) throw ValidationError.field('uid', messages.invalidUid);
+    const [issued] = input.token.split('-');
+    const issuedAt = issued && /^[0-9a-z]{1,8}$/.test(issued) ? Number.parseInt(issued, 36) : Number.NaN;
+    const now = Math.floor(Date.now() / 1000);
+    const expected = Buffer.from(Number.isNaN(issuedAt) ? '' : this.passwordResetToken(user, issuedAt).token);
+    const given = Buffer.from(input.token);
+    const live = !Number.isNaN(issuedAt) && issuedAt <= now && now - issuedAt <= passwordReset.tokenSeconds;
+    if (!live || expected.length !== given.length || !timingSafeEqual(expected, given))
+      throw ValidationError.field('token', messages.invalidResetToken);
+    if (input.new_password !== input.re_new_password)
+      throw ValidationError.nonField(messages.passwordMismatch);
+    checkPasswordStrength(input.new_password, 'new_password');
+    const password = await this.hashing.hash(input.new_password);
+    await this.transactor.run(async (uow) => {
+      await this.store.update(uow, user.id, { password });
+      await this.store.deleteTokensOf(uow, user.id, undefined);
+    });
   }
 
   async activate(uid: string, token: string): Promise<void> {

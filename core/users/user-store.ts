@@ -85,7 +85,7 @@ export class UserStore {
   async update(
     uow: UnitOfWork,
     id: number,
-    patch: Partial<NewUser> & { last_login?: Date },
+    patch: Partial<NewUser> & { last_login?: Date; onboarding_data?: string | null },
   ): Promise<UserModel> {
     return await this.#users(uow).patchAndFetchById(id, patch);
   }

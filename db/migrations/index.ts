@@ -12,6 +12,8 @@ import * as featureOwners from './20261204000002_feature_owners.js';
 import * as identities from './20261204000100_identities.js';
 import * as sdkAnalytics from './20261204000200_sdk_analytics.js';
 import * as projectLimits from './20261204000300_project_limits.js';
+import * as passwordResetRequests from './20261204000500_password_reset_requests.js';
+import * as userOnboarding from './20261204000501_user_onboarding.js';
 
 /**
  * The core's migrations, keyed by their timestamp-prefixed file name. Add new ones here; plugins pass
@@ -31,4 +33,6 @@ export const coreMigrations: Readonly<Record<string, Knex.Migration>> = {
   '20261204000100_identities': identities,
   '20261204000200_sdk_analytics': sdkAnalytics,
   '20261204000300_project_limits': projectLimits,
+  '20261204000500_password_reset_requests': passwordResetRequests,
+  '20261204000501_user_onboarding': userOnboarding,
 };
