@@ -388,8 +388,9 @@ export class IdentityStore {
     environmentId: number,
     identifier: string,
   ): Promise<IdentityForEvaluation | undefined> {
-    const result = (await scope.knex.raw(
-      `select i.id, i.uuid, i.identifier, i.environment_id, i.created_date,
+    const result = (await scope.knex
+      .raw(
+        `select i.id, i.uuid, i.identifier, i.environment_id, i.created_date,
          coalesce((select json_agg(json_build_object(${traitColumnNames
            .map((c) => `'${c}', t.${c}`)
            .join(', ')}) order by t.id) from traits t where t.identity_id = i.id), '[]'::json) as traits,
@@ -405,10 +406,11 @@ export class IdentityStore {
                from multivariate_feature_state_values m where m.feature_state_id = s.id), '[]'::json)
            ) order by s.id) from feature_states s where s.identity_id = i.id), '[]'::json) as overrides
        from identities i where i.environment_id = ? and i.identifier = ?`,
-      [environmentId, identifier],
-      // A named statement: PostgreSQL parses and plans it once per connection instead of on every SDK
-      // request, where planning took about 0.5 ms against 0.1 ms to run it (the embedded engine ignores it).
-    ).options({ name: 'vexil_identity_for_evaluation' })) as { rows?: EvaluationRow[] } | EvaluationRow[];
+        [environmentId, identifier],
+        // A named statement: PostgreSQL parses and plans it once per connection instead of on every SDK
+        // request, where planning took about 0.5 ms against 0.1 ms to run it (the embedded engine ignores it).
+      )
+      .options({ name: 'vexil_identity_for_evaluation' })) as { rows?: EvaluationRow[] } | EvaluationRow[];
     // The pg driver answers `{rows}`, the embedded engine's dialect the rows themselves.
     const [row] = Array.isArray(result) ? result : (result.rows ?? []);
     if (!row) return undefined;
