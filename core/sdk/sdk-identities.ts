@@ -439,31 +439,52 @@ export function featureSegmentsOf(
 
 const noFeatureSegments: ReadonlyMap<number, number> = new Map();
 
-/** Each feature's JSON, which is most of a flag and the same for every identity at one revision. */
-const featureJson = new WeakMap<object, string>();
+/**
+ * Each feature's flags as JSON bytes, by everything else a flag carries: at one revision almost every identity
+ * gets one of a few flags per feature (the default, a segment's override, a variant), so the bytes are built once.
+ * An identity's own override (unique to it) is printed each time instead of filling the cache.
+ */
+const flagBytes = new WeakMap<object, Map<string, Buffer>>();
+const maxCachedFlagsPerFeature = 64;
+const comma = Buffer.from(',');
+
+function flagJson(flag: IdentityFlagOut, valueJson: string | undefined, variantJson: string): string {
+  return (
+    `{"id":${flag.id},"feature":${JSON.stringify(flag.feature)},` +
+    (valueJson === undefined ? '' : `"feature_state_value":${valueJson},`) +
+    `"environment":${flag.environment},"identity":${flag.identity},"feature_segment":${flag.feature_segment},` +
+    `"enabled":${flag.enabled},"variant":${variantJson}}`
+  );
+}
 
 /**
- * `JSON.stringify(flags)`, byte for byte, with each flag's feature object serialised once per revision instead of
- * on every request: serialising 200 flags was most of an identity request's CPU. The other fields are
- * primitives, printed as JSON.stringify prints them, in the serializer's order.
+ * The bytes of `JSON.stringify(flags)` without the brackets, as chunks to concatenate: serialising 200 flags on
+ * every request was most of an identity request's CPU. The fields are printed as JSON.stringify prints them, in
+ * the serializer's order.
  */
-export function identityFlagsJson(flags: readonly IdentityFlagOut[]): string {
-  let out = '[';
-  for (let index = 0; index < flags.length; index++) {
-    const flag = flags[index] as IdentityFlagOut;
-    let feature = featureJson.get(flag.feature);
-    if (feature === undefined) {
-      feature = JSON.stringify(flag.feature);
-      featureJson.set(flag.feature, feature);
+export function identityFlagsChunks(flags: readonly IdentityFlagOut[]): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (const flag of flags) {
+    if (chunks.length > 0) chunks.push(comma);
+    const valueJson =
+      flag.feature_state_value === undefined ? undefined : JSON.stringify(flag.feature_state_value);
+    const variantJson = JSON.stringify(flag.variant);
+    if (flag.identity !== null) {
+      chunks.push(Buffer.from(flagJson(flag, valueJson, variantJson)));
+      continue;
     }
-    if (index > 0) out += ',';
-    out +=
-      `{"id":${flag.id},"feature":${feature},` +
-      (flag.feature_state_value === undefined
-        ? ''
-        : `"feature_state_value":${JSON.stringify(flag.feature_state_value)},`) +
-      `"environment":${flag.environment},"identity":${flag.identity},"feature_segment":${flag.feature_segment},` +
-      `"enabled":${flag.enabled},"variant":${JSON.stringify(flag.variant)}}`;
+    let cached = flagBytes.get(flag.feature);
+    if (!cached) {
+      cached = new Map();
+      flagBytes.set(flag.feature, cached);
+    }
+    const key = `${flag.id},${flag.environment},${flag.feature_segment},${flag.enabled},${variantJson},${valueJson}`;
+    let bytes = cached.get(key);
+    if (!bytes) {
+      bytes = Buffer.from(flagJson(flag, valueJson, variantJson));
+      if (cached.size < maxCachedFlagsPerFeature) cached.set(key, bytes);
+    }
+    chunks.push(bytes);
   }
-  return `${out}]`;
+  return chunks;
 }

@@ -11,7 +11,7 @@ import {
   clientMaySetTraits,
   featureSegmentsOf,
   identify,
-  identityFlagsJson,
+  identityFlagsChunks,
   identityFlagsOut,
   persistsTraits,
   type TraitInput,
@@ -35,6 +35,8 @@ export interface SdkIdentityRouteDeps {
   readonly store: IdentityStore;
   readonly transactor: Transactor;
 }
+
+const closing = Buffer.from(']}');
 
 /** Flagsmith's Identity.identifier max_length. */
 const identifierMaxLength = 2000;
@@ -144,7 +146,10 @@ async function answerIdentity(
   const traits = environment.document.hide_sensitive_data ? [] : identified.traits;
   // Only trait values need Python's float spelling; flag values are JSON primitives, and JSON.stringify is
   // several times faster on the flags, which are most of the body.
-  const body = `{"identifier":${JSON.stringify(identified.identifier)},"traits":${stringifyJson(traits)},"flags":${identityFlagsJson(flags)}}`;
+  const head = Buffer.from(
+    `{"identifier":${JSON.stringify(identified.identifier)},"traits":${stringifyJson(traits)},"flags":[`,
+  );
+  const body = Buffer.concat([head, ...identityFlagsChunks(flags), closing]);
   exchange.sendCached(CachedJson.fromSerialised(body, identityHeaders(environment)));
 }
 

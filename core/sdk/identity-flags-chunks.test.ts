@@ -1,7 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { type IdentityFlagOut, identityFlagsJson } from './sdk-identities.js';
+import { type IdentityFlagOut, identityFlagsChunks } from './sdk-identities.js';
 
-describe('identityFlagsJson', () => {
+const printed = (flags: IdentityFlagOut[]) => `[${Buffer.concat(identityFlagsChunks(flags)).toString()}]`;
+
+describe('identityFlagsChunks', () => {
   const feature = (id: number, name: string): IdentityFlagOut['feature'] => ({
     id,
     name,
@@ -66,9 +68,10 @@ describe('identityFlagsJson', () => {
         variant: null,
       },
     ];
-    assert.equal(identityFlagsJson(flags), JSON.stringify(flags));
+    assert.equal(printed(flags), JSON.stringify(flags));
+    assert.equal(printed(flags), JSON.stringify(flags), 'from the cache');
     const again = [{ ...(flags[1] as IdentityFlagOut), feature_state_value: 1.5, enabled: true }];
-    assert.equal(identityFlagsJson(again), JSON.stringify(again), 'the cached feature text is reused');
-    assert.equal(identityFlagsJson([]), '[]');
+    assert.equal(printed(again), JSON.stringify(again), 'another value of a cached feature');
+    assert.equal(printed([]), '[]');
   });
 });
