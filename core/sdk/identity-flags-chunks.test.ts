@@ -72,6 +72,15 @@ describe('identityFlagsChunks', () => {
     assert.equal(printed(flags), JSON.stringify(flags), 'from the cache');
     const again = [{ ...(flags[1] as IdentityFlagOut), feature_state_value: 1.5, enabled: true }];
     assert.equal(printed(again), JSON.stringify(again), 'another value of a cached feature');
+    const toggled = [
+      { ...(flags[0] as IdentityFlagOut), enabled: false },
+      { ...(flags[0] as IdentityFlagOut), variant: 'x' },
+    ];
+    assert.equal(
+      printed(toggled),
+      JSON.stringify(toggled),
+      'enabled and variant are part of what is looked up',
+    );
     assert.equal(printed([]), '[]');
   });
 });

@@ -440,21 +440,62 @@ export function featureSegmentsOf(
 const noFeatureSegments: ReadonlyMap<number, number> = new Map();
 
 /**
- * Each feature's flags as JSON bytes, by everything else a flag carries: at one revision almost every identity
+ * Each feature's flags as JSON bytes, by everything else a flag prints: at one revision almost every identity
  * gets one of a few flags per feature (the default, a segment's override, a variant), so the bytes are built once.
- * An identity's own override (unique to it) is printed each time instead of filling the cache.
+ * The lookup goes by the printed fields themselves (the state id, the value, the variant, enabled: the environment
+ * is the feature's, and feature_segment follows from the state), as Map keys, so a hit serialises nothing. An
+ * identity's own override (unique to it) is printed each time instead of filling the cache.
  */
-const flagBytes = new WeakMap<object, Map<string, Buffer>>();
+interface FeatureFlagBytes {
+  size: number;
+  readonly byState: Map<number | null, Map<unknown, Map<string | null, [Buffer?, Buffer?]>>>;
+}
+const flagBytes = new WeakMap<object, FeatureFlagBytes>();
 const maxCachedFlagsPerFeature = 64;
 const comma = Buffer.from(',');
 
-function flagJson(flag: IdentityFlagOut, valueJson: string | undefined, variantJson: string): string {
+function flagJson(flag: IdentityFlagOut): string {
   return (
     `{"id":${flag.id},"feature":${JSON.stringify(flag.feature)},` +
-    (valueJson === undefined ? '' : `"feature_state_value":${valueJson},`) +
+    (flag.feature_state_value === undefined
+      ? ''
+      : `"feature_state_value":${JSON.stringify(flag.feature_state_value)},`) +
     `"environment":${flag.environment},"identity":${flag.identity},"feature_segment":${flag.feature_segment},` +
-    `"enabled":${flag.enabled},"variant":${variantJson}}`
+    `"enabled":${flag.enabled},"variant":${JSON.stringify(flag.variant)}}`
   );
+}
+
+function cachedFlagBytes(flag: IdentityFlagOut): Buffer {
+  let feature = flagBytes.get(flag.feature);
+  if (!feature) {
+    feature = { size: 0, byState: new Map() };
+    flagBytes.set(flag.feature, feature);
+  }
+  let byValue = feature.byState.get(flag.id);
+  if (!byValue) {
+    byValue = new Map();
+    feature.byState.set(flag.id, byValue);
+  }
+  let byVariant = byValue.get(flag.feature_state_value);
+  if (!byVariant) {
+    byVariant = new Map();
+    byValue.set(flag.feature_state_value, byVariant);
+  }
+  let pair = byVariant.get(flag.variant);
+  if (!pair) {
+    pair = [];
+    byVariant.set(flag.variant, pair);
+  }
+  const slot = flag.enabled ? 1 : 0;
+  let bytes = pair[slot];
+  if (!bytes) {
+    bytes = Buffer.from(flagJson(flag));
+    if (feature.size < maxCachedFlagsPerFeature) {
+      pair[slot] = bytes;
+      feature.size++;
+    }
+  }
+  return bytes;
 }
 
 /**
@@ -466,25 +507,7 @@ export function identityFlagsChunks(flags: readonly IdentityFlagOut[]): Buffer[]
   const chunks: Buffer[] = [];
   for (const flag of flags) {
     if (chunks.length > 0) chunks.push(comma);
-    const valueJson =
-      flag.feature_state_value === undefined ? undefined : JSON.stringify(flag.feature_state_value);
-    const variantJson = JSON.stringify(flag.variant);
-    if (flag.identity !== null) {
-      chunks.push(Buffer.from(flagJson(flag, valueJson, variantJson)));
-      continue;
-    }
-    let cached = flagBytes.get(flag.feature);
-    if (!cached) {
-      cached = new Map();
-      flagBytes.set(flag.feature, cached);
-    }
-    const key = `${flag.id},${flag.environment},${flag.feature_segment},${flag.enabled},${variantJson},${valueJson}`;
-    let bytes = cached.get(key);
-    if (!bytes) {
-      bytes = Buffer.from(flagJson(flag, valueJson, variantJson));
-      if (cached.size < maxCachedFlagsPerFeature) cached.set(key, bytes);
-    }
-    chunks.push(bytes);
+    chunks.push(flag.identity === null ? cachedFlagBytes(flag) : Buffer.from(flagJson(flag)));
   }
   return chunks;
 }
