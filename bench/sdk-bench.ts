@@ -317,6 +317,8 @@ const serverEnv = {
   DJANGO_SECRET_KEY: 'sdk-bench',
   ENV: 'prod',
   DJANGO_ALLOWED_HOSTS: '*',
+  // BENCH_WEB_CONCURRENCY=2 (PostgreSQL): the server as a cluster of workers; RSS is then the primary's alone.
+  ...(process.env.BENCH_WEB_CONCURRENCY ? { WEB_CONCURRENCY: process.env.BENCH_WEB_CONCURRENCY } : {}),
 };
 let vexil = await startVexilServer(serverEnv);
 let ceiling: Server | undefined;
