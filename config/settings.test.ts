@@ -158,6 +158,7 @@ describe('settings', () => {
       {
         kind: 'postgres',
         connection: 'postgres://u:p@db:5432/vexil',
+        poolMax: 30,
       },
     );
     assert.deepEqual(
@@ -170,11 +171,13 @@ describe('settings', () => {
       }).database,
       {
         kind: 'postgres',
+        poolMax: 30,
         connection: { host: 'db', port: 6543, database: 'flagsmith', user: 'fs', password: 'secret' },
       },
     );
     assert.deepEqual(loadSettings({ DB_NAME: 'vexil', DJANGO_DB_NAME: 'other' }).database, {
       kind: 'postgres',
+      poolMax: 30,
       connection: { host: '127.0.0.1', port: 5432, database: 'vexil' },
     });
   });
@@ -194,8 +197,22 @@ describe('settings', () => {
       }).database,
       {
         kind: 'postgres',
+        poolMax: 30,
         connection: { host: 'db', port: 6432, database: 'vexil', user: 'app', password: ' secret ' },
       },
+    );
+  });
+
+  it('takes DB_POOL_MAX as the PostgreSQL pool size, a whole number of at least 1', () => {
+    const url = { DATABASE_URL: 'postgres://u:p@db:5432/vexil' };
+    const database = loadSettings({ ...url, DB_POOL_MAX: '12' }).database;
+    assert.equal(database.kind === 'postgres' && database.poolMax, 12);
+    rejects({ ...url, DB_POOL_MAX: '0' }, 'DB_POOL_MAX');
+    rejects({ ...url, DB_POOL_MAX: 'many' }, 'DB_POOL_MAX');
+    assert.equal(
+      loadSettings({ DB_POOL_MAX: '12' }).database.kind,
+      'embedded',
+      'it alone does not mean PostgreSQL',
     );
   });
 

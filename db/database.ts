@@ -88,6 +88,7 @@ interface PgModule {
 
 async function openPostgres(
   connection: Extract<DatabaseSettings, { kind: 'postgres' }>['connection'],
+  poolMax = 10,
 ): Promise<Opened> {
   const { default: knexFactory } = await import('knex');
   const pg = createRequire(import.meta.url)('pg') as PgModule;
@@ -99,7 +100,7 @@ async function openPostgres(
   const knex = knexFactory({
     client: 'pg',
     connection: config as Knex.StaticConnectionConfig,
-    pool: { min: 0, max: 10 },
+    pool: { min: 0, max: poolMax },
     acquireConnectionTimeout: 10_000,
     // Connection failures reach the caller (start-up reports them in one line, requests through the error
     // handler), so knex's own console copy of them is noise.
@@ -150,7 +151,7 @@ export async function openDatabase(
     opened =
       settings.kind === 'embedded'
         ? await openEmbedded(settings.dataDir, options.pglite)
-        : await openPostgres(settings.connection);
+        : await openPostgres(settings.connection, settings.poolMax);
     const version = (await opened.knex.raw(
       "select current_setting('server_version_num')::int as version",
     )) as {
