@@ -7,7 +7,7 @@ import { DomainError, domainErrors, ErrorCode, ValidationError } from '../errors
 import type { FeatureRow, FeatureStateView, MultivariateOptionRow } from '../features/feature-models.js';
 import type { FeatureStore } from '../features/feature-store.js';
 import { rowToValue } from '../features/feature-value.js';
-import { actorName, flagWebhookData } from '../segment-overrides/flag-webhook-data.js';
+import { actorName, flagWebhookData } from '../features/flag-webhook-data.js';
 import type { WebhookOutbox } from '../webhooks/webhook-outbox.js';
 import {
   type ExportedFeature,

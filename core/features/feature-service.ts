@@ -4,7 +4,6 @@ import type { EnvironmentAccess } from '../environments/environment-policy.js';
 import { bumpEnvironmentRevisions, bumpProjectEnvironments } from '../environments/environment-revision.js';
 import { initialFeatureStateValue } from '../environments/feature-state-seeds.js';
 import { domainErrors, ValidationError } from '../errors/domain-error.js';
-import type { Tenant } from '../organisations/tenant.js';
 import type { ProjectAccess } from '../projects/project-policy.js';
 import type { UserSummary } from '../users/user-model.js';
 import type { FlagStateWebhookData, WebhookOutbox } from '../webhooks/webhook-outbox.js';
@@ -17,7 +16,8 @@ import type {
   OptionFields,
   TagFields,
 } from './feature-store.js';
-import { type FeatureStateValueRow, rowToValue } from './feature-value.js';
+import type { FeatureStateValueRow } from './feature-value.js';
+import { actorName, flagWebhookData, webhookFeatureSegment } from './flag-webhook-data.js';
 
 export interface FeatureInput extends Partial<FeatureFields> {
   tags?: number[] | undefined;
@@ -209,7 +209,7 @@ export class FeatureService {
       }
       await this.store.delete(uow, featureId);
       await this.#recordFeature(uow, access, feature, `Flag / Remote Config Deleted: ${feature.name}`);
-      const changedBy = await this.#actorName(uow, access.organisation.tenant);
+      const changedBy = await actorName(uow, access.organisation.tenant);
       for (const [index, view] of views.entries()) {
         await this.outbox.flagChanged(uow, view.environment_id, 'FLAG_DELETED', {
           new_state: null,
@@ -537,7 +537,7 @@ export class FeatureService {
       await this.outbox.flagChanged(uow, access.environmentId, 'FLAG_UPDATED', {
         new_state: await this.#webhookState(uow, feature, after),
         previous_state: previous,
-        changed_by: await this.#actorName(uow, access.organisation.tenant),
+        changed_by: await actorName(uow, access.organisation.tenant),
         timestamp: new Date().toISOString(),
       });
       await bumpEnvironmentRevisions(uow, [access.environmentId]);
@@ -682,68 +682,11 @@ export class FeatureService {
     });
   }
 
-  async #actorName(scope: DataScope, tenant: Tenant): Promise<string> {
-    if (tenant.kind === 'user') {
-      const user = (await scope.knex('users').where('id', tenant.userId).first('email')) as
-        | { email: string }
-        | undefined;
-      return user?.email ?? '';
-    }
-    const key = (await scope.knex('master_api_keys').where('id', tenant.keyId).first('name')) as
-      | { name: string }
-      | undefined;
-    return key?.name ?? '';
-  }
-
-  /** A segment override as the webhooks describe it: `{segment: {id, name, description}, priority}`. */
-  async #featureSegment(scope: DataScope, featureSegmentId: number) {
-    const row = (await scope
-      .knex('feature_segments as fs')
-      .join('segments as s', 's.id', 'fs.segment_id')
-      .where('fs.id', featureSegmentId)
-      .first('s.id', 's.name', 's.description', 'fs.priority')) as
-      | { id: number; name: string; description: string | null; priority: number }
-      | undefined;
-    return row
-      ? { segment: { id: row.id, name: row.name, description: row.description }, priority: row.priority }
-      : null;
-  }
-
-  async #webhookState(
-    scope: DataScope,
-    feature: FeatureRow,
-    state: FeatureStateView,
-  ): Promise<FlagStateWebhookData> {
-    const row = (await scope
-      .knex('environments as e')
-      .join('projects as p', 'p.id', 'e.project_id')
-      .where('e.id', state.environment_id)
-      .first('e.id', 'e.name', 'p.id as project_id', 'p.name as project_name')) as {
-      id: number;
-      name: string;
-      project_id: number;
-      project_name: string;
-    };
-    return {
-      enabled: state.enabled,
-      environment: { id: row.id, name: row.name },
-      feature: {
-        id: feature.id,
-        name: feature.name,
-        created_date: new Date(feature.created_date).toISOString(),
-        default_enabled: feature.default_enabled,
-        description: feature.description,
-        initial_value: feature.initial_value,
-        project: { id: row.project_id, name: row.project_name },
-        type: feature.type,
-      },
-      feature_segment:
-        state.feature_segment_id === null
-          ? null
-          : await this.#featureSegment(scope, state.feature_segment_id),
-      feature_state_value: rowToValue(state.value),
-      identity: state.identity_id,
-      identity_identifier: null,
-    };
+  /** A default's or an override's state as the webhooks print it (its segment override looked up by id). */
+  async #webhookState(scope: DataScope, feature: FeatureRow, state: FeatureStateView) {
+    const featureSegment =
+      state.feature_segment_id === null ? null : await webhookFeatureSegment(scope, state.feature_segment_id);
+    const identity = state.identity_id === null ? null : { id: state.identity_id, identifier: null };
+    return flagWebhookData(scope, feature, state, featureSegment, identity);
   }
 }

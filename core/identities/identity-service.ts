@@ -6,10 +6,10 @@ import { initialFeatureStateValue } from '../environments/feature-state-seeds.js
 import { domainErrors, ValidationError } from '../errors/domain-error.js';
 import type { FeatureRow, FeatureStateView } from '../features/feature-models.js';
 import type { FeatureStore } from '../features/feature-store.js';
-import { type FeatureStateValueRow, rowToValue } from '../features/feature-value.js';
+import type { FeatureStateValueRow } from '../features/feature-value.js';
+import { actorName, flagWebhookData } from '../features/flag-webhook-data.js';
 import type { PageRequest } from '../organisations/pagination.js';
-import type { Tenant } from '../organisations/tenant.js';
-import type { FlagStateWebhookData, WebhookOutbox } from '../webhooks/webhook-outbox.js';
+import type { WebhookOutbox } from '../webhooks/webhook-outbox.js';
 import { type IdentityFlag, identityFlags } from './identity-flags.js';
 import type { IdentityRow, IdentityStore } from './identity-store.js';
 import type { TraitColumns, TraitRow } from './trait-value.js';
@@ -490,59 +490,14 @@ export class IdentityService {
     await this.outbox.flagChanged(uow, access.environmentId, after ? 'FLAG_UPDATED' : 'FLAG_DELETED', {
       new_state: after ? await this.#webhookState(uow, feature, identity, after) : null,
       ...(previous ? { previous_state: previous } : {}),
-      changed_by: await this.#actorName(uow, access.organisation.tenant),
+      changed_by: await actorName(uow, access.organisation.tenant),
       timestamp: new Date().toISOString(),
     });
     await bumpEnvironmentRevisions(uow, [access.environmentId]);
   }
 
-  async #actorName(scope: DataScope, tenant: Tenant): Promise<string> {
-    if (tenant.kind === 'user') {
-      const user = (await scope.knex('users').where('id', tenant.userId).first('email')) as
-        | { email: string }
-        | undefined;
-      return user?.email ?? '';
-    }
-    const key = (await scope.knex('master_api_keys').where('id', tenant.keyId).first('name')) as
-      | { name: string }
-      | undefined;
-    return key?.name ?? '';
-  }
-
   /** Flagsmith's FeatureStateSerializer for webhooks, with the identity filled in. */
-  async #webhookState(
-    scope: DataScope,
-    feature: FeatureRow,
-    identity: IdentityRow,
-    state: FeatureStateView,
-  ): Promise<FlagStateWebhookData> {
-    const row = (await scope
-      .knex('environments as e')
-      .join('projects as p', 'p.id', 'e.project_id')
-      .where('e.id', state.environment_id)
-      .first('e.id', 'e.name', 'p.id as project_id', 'p.name as project_name')) as {
-      id: number;
-      name: string;
-      project_id: number;
-      project_name: string;
-    };
-    return {
-      enabled: state.enabled,
-      environment: { id: row.id, name: row.name },
-      feature: {
-        id: feature.id,
-        name: feature.name,
-        created_date: new Date(feature.created_date).toISOString(),
-        default_enabled: feature.default_enabled,
-        description: feature.description,
-        initial_value: feature.initial_value,
-        project: { id: row.project_id, name: row.project_name },
-        type: feature.type,
-      },
-      feature_segment: null,
-      feature_state_value: rowToValue(state.value),
-      identity: identity.id,
-      identity_identifier: identity.identifier,
-    };
+  #webhookState(scope: DataScope, feature: FeatureRow, identity: IdentityRow, state: FeatureStateView) {
+    return flagWebhookData(scope, feature, state, null, identity);
   }
 }

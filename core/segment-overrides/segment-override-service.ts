@@ -6,8 +6,8 @@ import { domainErrors, ValidationError } from '../errors/domain-error.js';
 import type { FeatureRow, FeatureStateView } from '../features/feature-models.js';
 import type { FeatureStore } from '../features/feature-store.js';
 import type { FeatureStateValueRow } from '../features/feature-value.js';
+import { actorName, flagWebhookData } from '../features/flag-webhook-data.js';
 import type { FlagStateWebhookData, WebhookOutbox } from '../webhooks/webhook-outbox.js';
-import { actorName, flagWebhookData } from './flag-webhook-data.js';
 import type { FeatureSegmentRow, SegmentOverrideStore } from './segment-override-store.js';
 
 export interface OverrideStateInput {

@@ -1,8 +1,8 @@
 import type { DataScope } from '../data/unit-of-work.js';
-import type { FeatureRow, FeatureStateView } from '../features/feature-models.js';
-import { rowToValue } from '../features/feature-value.js';
 import type { Tenant } from '../organisations/tenant.js';
 import type { FlagStateWebhookData } from '../webhooks/webhook-outbox.js';
+import type { FeatureRow, FeatureStateView } from './feature-models.js';
+import { rowToValue } from './feature-value.js';
 
 /** A segment override as Flagsmith's generate_webhook_feature_state_data describes it. */
 export interface WebhookFeatureSegment {
@@ -10,12 +10,22 @@ export interface WebhookFeatureSegment {
   readonly priority: number;
 }
 
-/** Flagsmith's generate_webhook_feature_state_data for a state that is not an identity override. */
+/** The identity of an identity override, as the webhook names it. */
+export interface WebhookIdentity {
+  readonly id: number;
+  readonly identifier: string | null;
+}
+
+/**
+ * Flagsmith's generate_webhook_feature_state_data: the one shape of a flag state in FLAG_UPDATED and FLAG_DELETED,
+ * for environment defaults, segment overrides (`featureSegment`) and identity overrides (`identity`) alike.
+ */
 export async function flagWebhookData(
   scope: DataScope,
   feature: FeatureRow,
   state: FeatureStateView,
   featureSegment: WebhookFeatureSegment | null = null,
+  identity: WebhookIdentity | null = null,
 ): Promise<FlagStateWebhookData> {
   const row = (await scope
     .knex('environments as e')
@@ -42,9 +52,26 @@ export async function flagWebhookData(
     },
     feature_segment: featureSegment,
     feature_state_value: rowToValue(state.value),
-    identity: null,
-    identity_identifier: null,
+    identity: identity?.id ?? null,
+    identity_identifier: identity?.identifier ?? null,
   };
+}
+
+/** A segment override by its feature_segments id, as the webhooks describe it; null when it is gone. */
+export async function webhookFeatureSegment(
+  scope: DataScope,
+  featureSegmentId: number,
+): Promise<WebhookFeatureSegment | null> {
+  const row = (await scope
+    .knex('feature_segments as fs')
+    .join('segments as s', 's.id', 'fs.segment_id')
+    .where('fs.id', featureSegmentId)
+    .first('s.id', 's.name', 's.description', 'fs.priority')) as
+    | { id: number; name: string; description: string | null; priority: number }
+    | undefined;
+  return row
+    ? { segment: { id: row.id, name: row.name, description: row.description }, priority: row.priority }
+    : null;
 }
 
 /** Who made a change, as the webhooks' `changed_by` names them: a person's email or a key's name. */
