@@ -488,47 +488,24 @@ export class FeatureStore {
     return totals;
   }
 
-  /** Per feature, in one environment: how many identity overrides it has (segment overrides arrive later). */
-  async identityOverrideCounts(
+  /** Per feature, in one environment: how many identity overrides it has (`num_identity_overrides`). */
+  identityOverrideCounts(
     scope: DataScope,
     environmentId: number,
     featureIds: readonly number[],
   ): Promise<Map<number, number>> {
-    const counts = new Map<number, number>();
-    if (featureIds.length === 0) return counts;
-    const rows = (await scope
-      .knex('feature_states')
-      .where('environment_id', environmentId)
-      .whereNotNull('identity_id')
-      .whereIn('feature_id', [...featureIds])
-      .groupBy('feature_id')
-      .select('feature_id', scope.knex.raw('count(*) as count'))) as {
-      feature_id: number;
-      count: string | number;
-    }[];
-    for (const row of rows) counts.set(row.feature_id, Number(row.count));
-    return counts;
+    return countsByFeature(scope, 'feature_states', environmentId, featureIds, (query) =>
+      query.whereNotNull('identity_id'),
+    );
   }
 
   /** Per feature, in one environment: how many segment overrides it has (`num_segment_overrides`). */
-  async segmentOverrideCounts(
+  segmentOverrideCounts(
     scope: DataScope,
     environmentId: number,
     featureIds: readonly number[],
   ): Promise<Map<number, number>> {
-    const counts = new Map<number, number>();
-    if (featureIds.length === 0) return counts;
-    const rows = (await scope
-      .knex('feature_segments')
-      .where('environment_id', environmentId)
-      .whereIn('feature_id', [...featureIds])
-      .groupBy('feature_id')
-      .select('feature_id', scope.knex.raw('count(*) as count'))) as {
-      feature_id: number;
-      count: string | number;
-    }[];
-    for (const row of rows) counts.set(row.feature_id, Number(row.count));
-    return counts;
+    return countsByFeature(scope, 'feature_segments', environmentId, featureIds);
   }
 
   /**
@@ -632,4 +609,23 @@ function joinStates(
       percentage_allocation: Number(allocation.percentage_allocation),
     })),
   }));
+}
+
+/** Rows of `table` in one environment counted per feature, in one grouped query (PostgreSQL counts are strings). */
+async function countsByFeature(
+  scope: DataScope,
+  table: 'feature_states' | 'feature_segments',
+  environmentId: number,
+  featureIds: readonly number[],
+  narrow: (query: Knex.QueryBuilder) => Knex.QueryBuilder = (query) => query,
+): Promise<Map<number, number>> {
+  const counts = new Map<number, number>();
+  if (featureIds.length === 0) return counts;
+  const query = narrow(scope.knex(table).where('environment_id', environmentId))
+    .whereIn('feature_id', [...featureIds])
+    .groupBy('feature_id')
+    .select('feature_id', scope.knex.raw('count(*) as count'));
+  for (const row of (await query) as { feature_id: number; count: string | number }[])
+    counts.set(row.feature_id, Number(row.count));
+  return counts;
 }
