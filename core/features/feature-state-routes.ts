@@ -17,27 +17,13 @@ import { tenantOf } from '../organisations/tenant.js';
 import type { FeatureStateView } from './feature-models.js';
 import { nestedStateToWire, stateToWire } from './feature-serializer.js';
 import type { FeatureService } from './feature-service.js';
-import { featureStateValueField, inputToRow } from './feature-value.js';
+import { featureStateValueField, inputToRow, stateAllocationsField } from './feature-value.js';
 
 const stateBody = z.object({
   enabled: fields.boolean().optional(),
   feature_state_value: featureStateValueField().optional(),
   live_from: optionalDateTime(),
-  multivariate_feature_state_values: z
-    .array(
-      z.object({
-        multivariate_feature_option: z
-          .number({ error: 'A valid integer is required.' })
-          .int('A valid integer is required.'),
-        percentage_allocation: z
-          .number({ error: 'A valid number is required.' })
-          .min(0, 'Ensure this value is greater than or equal to 0.')
-          .max(100, 'Ensure this value is less than or equal to 100.'),
-      }),
-      { error: 'Expected a list of items.' },
-    )
-    .max(1000)
-    .optional(),
+  multivariate_feature_state_values: stateAllocationsField(),
 });
 
 const queryId = z

@@ -92,3 +92,22 @@ export type FeatureStateValueInput = z.output<ReturnType<typeof featureStateValu
 export function inputToRow(input: FeatureStateValueInput): FeatureStateValueRow {
   return input !== null && typeof input === 'object' ? typedToRow(input) : valueToRow(input);
 }
+
+/** A state's `multivariate_feature_state_values` as the dashboard sends them (the 100% total is checked later). */
+export function stateAllocationsField() {
+  return z
+    .array(
+      z.object({
+        multivariate_feature_option: z
+          .number({ error: 'A valid integer is required.' })
+          .int('A valid integer is required.'),
+        percentage_allocation: z
+          .number({ error: 'A valid number is required.' })
+          .min(0, 'Ensure this value is greater than or equal to 0.')
+          .max(100, 'Ensure this value is less than or equal to 100.'),
+      }),
+      { error: 'Expected a list of items.' },
+    )
+    .max(1000)
+    .optional();
+}

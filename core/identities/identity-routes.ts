@@ -5,7 +5,7 @@ import { environmentRules as rules } from '../environments/environment-policy.js
 import { stringifyJson } from '../evaluation/index.js';
 import type { FeatureStateView } from '../features/feature-models.js';
 import { stateToWire } from '../features/feature-serializer.js';
-import { featureStateValueField, inputToRow } from '../features/feature-value.js';
+import { featureStateValueField, inputToRow, stateAllocationsField } from '../features/feature-value.js';
 import { route } from '../http/routes.js';
 import { fields, parseBody } from '../http/validation.js';
 import { existingPathId } from '../organisations/organisation-policy.js';
@@ -64,21 +64,7 @@ const traitBody = z.object({
 });
 type TraitBody = z.output<typeof traitBody>;
 
-const allocations = z
-  .array(
-    z.object({
-      multivariate_feature_option: z
-        .number({ error: 'A valid integer is required.' })
-        .int('A valid integer is required.'),
-      percentage_allocation: z
-        .number({ error: 'A valid number is required.' })
-        .min(0, 'Ensure this value is greater than or equal to 0.')
-        .max(100, 'Ensure this value is less than or equal to 100.'),
-    }),
-    { error: 'Expected a list of items.' },
-  )
-  .max(1000)
-  .optional();
+const allocations = stateAllocationsField();
 const overrideBody = z.object({
   feature: z.number({ error: 'A valid integer is required.' }).int('A valid integer is required.').optional(),
   enabled: fields.boolean().optional(),
