@@ -33,6 +33,17 @@ export interface ResolvedEnvironmentKey {
 /** Flagsmith's client-side key: a shortuuid, 22 characters. */
 export const newClientKey = () => randomToken(22);
 
+/** The client key of an environment named by its numeric id (`?environment=`, a body's `environment`). */
+export async function environmentApiKey(
+  scope: DataScope,
+  environmentId: number,
+): Promise<string | undefined> {
+  const row = (await scope.knex('environments').where('id', environmentId).first('api_key')) as
+    | { api_key: string }
+    | undefined;
+  return row?.api_key;
+}
+
 /** Environments, every read filtered by the environments the tenant may see. */
 export class EnvironmentStore {
   constructor(private readonly policy: EnvironmentPolicy) {}

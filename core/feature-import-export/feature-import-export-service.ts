@@ -2,6 +2,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { DataScope, Transactor, UnitOfWork } from '../data/unit-of-work.js';
 import type { EnvironmentAccess } from '../environments/environment-policy.js';
 import { bumpEnvironmentRevisions, bumpProjectEnvironments } from '../environments/environment-revision.js';
+import { environmentApiKey } from '../environments/environment-store.js';
 import { initialFeatureStateValue, liveDefaultStates } from '../environments/feature-state-seeds.js';
 import { DomainError, domainErrors, ErrorCode, ValidationError } from '../errors/domain-error.js';
 import type { FeatureRow, FeatureStateView, MultivariateOptionRow } from '../features/feature-models.js';
@@ -64,12 +65,8 @@ export class FeatureImportExportService {
     return this.transactor.reads;
   }
 
-  async environmentKeyOf(environmentId: number): Promise<string | undefined> {
-    const row = (await this.transactor.reads
-      .knex('environments')
-      .where('id', environmentId)
-      .first('api_key')) as { api_key: string } | undefined;
-    return row?.api_key;
+  environmentKeyOf(environmentId: number): Promise<string | undefined> {
+    return environmentApiKey(this.transactor.reads, environmentId);
   }
 
   async environmentKeyOfExport(exportId: number): Promise<string | undefined> {

@@ -2,6 +2,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { DataScope, Transactor, UnitOfWork } from '../data/unit-of-work.js';
 import type { EnvironmentAccess } from '../environments/environment-policy.js';
 import { bumpEnvironmentRevisions, bumpProjectEnvironments } from '../environments/environment-revision.js';
+import { environmentApiKey } from '../environments/environment-store.js';
 import { initialFeatureStateValue } from '../environments/feature-state-seeds.js';
 import { domainErrors, ValidationError } from '../errors/domain-error.js';
 import type { ProjectAccess } from '../projects/project-policy.js';
@@ -468,12 +469,8 @@ export class FeatureService {
   }
 
   /** The key of an environment named by its numeric id (`?environment=`). */
-  async environmentKeyOf(environmentId: number): Promise<string | undefined> {
-    const row = (await this.transactor.reads
-      .knex('environments')
-      .where('id', environmentId)
-      .first('api_key')) as { api_key: string } | undefined;
-    return row?.api_key;
+  environmentKeyOf(environmentId: number): Promise<string | undefined> {
+    return environmentApiKey(this.transactor.reads, environmentId);
   }
 
   /** The environment a state belongs to, for routes addressed by the state's id alone. */

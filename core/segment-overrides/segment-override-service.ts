@@ -2,6 +2,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { DataScope, Transactor, UnitOfWork } from '../data/unit-of-work.js';
 import type { EnvironmentAccess } from '../environments/environment-policy.js';
 import { bumpEnvironmentRevisions } from '../environments/environment-revision.js';
+import { environmentApiKey } from '../environments/environment-store.js';
 import { domainErrors, ValidationError } from '../errors/domain-error.js';
 import type { FeatureRow, FeatureStateView } from '../features/feature-models.js';
 import type { FeatureStore } from '../features/feature-store.js';
@@ -40,12 +41,8 @@ export class SegmentOverrideService {
   }
 
   /** The key of an environment named by its numeric id (`?environment=`, a body's `environment`). */
-  async environmentKeyOf(environmentId: number): Promise<string | undefined> {
-    const row = (await this.transactor.reads
-      .knex('environments')
-      .where('id', environmentId)
-      .first('api_key')) as { api_key: string } | undefined;
-    return row?.api_key;
+  environmentKeyOf(environmentId: number): Promise<string | undefined> {
+    return environmentApiKey(this.transactor.reads, environmentId);
   }
 
   list(access: EnvironmentAccess, featureId?: number): Promise<FeatureSegmentRow[]> {
