@@ -26,6 +26,8 @@ import { childEnv, freePort } from '../test/support/vexil-process.js';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+/** BENCH_ONLY=<text>: only the rows whose name contains it (and the ceiling), e.g. for a profile of one path. */
+const ONLY = process.env.BENCH_ONLY;
 const SCALE = process.argv.includes('--scale');
 const FEATURES = SCALE ? 10_000 : 200;
 const MULTIVARIATE = 40;
@@ -120,7 +122,7 @@ async function api(base: string, method: string, route: string, token: string | 
 }
 
 /** An environment of the issue's size, created through the HTTP API as an operator would. */
-async function seed(base: string) {
+async function seedProject(base: string) {
   const user = await api(base, 'POST', '/api/v1/auth/users/', undefined, {
     email: 'bench@example.com',
     password: 'bench password 1',
@@ -140,6 +142,16 @@ async function seed(base: string) {
   const serverKey = await api(base, 'POST', `/api/v1/environments/${environment.api_key}/api-keys/`, token, {
     name: 'bench',
   });
+  return {
+    token,
+    projectId: project.id as number,
+    clientKey: environment.api_key as string,
+    serverKey: serverKey.key as string,
+    environmentId: environment.id as number,
+  };
+}
+
+async function seedFeaturesAndSegments(base: string, token: string, project: { id: number }) {
   const createFeature = async (i: number) => {
     const initial = i % 3 === 0 ? String(i) : i % 3 === 1 ? `value-${i}` : '';
     const feature = await api(base, 'POST', `/api/v1/projects/${project.id}/features/`, token, {
@@ -184,11 +196,6 @@ async function seed(base: string) {
       rules: [{ type: 'ALL', rules: [{ type: 'ANY', rules: [], conditions }], conditions: [] }],
     });
   }
-  return {
-    clientKey: environment.api_key as string,
-    serverKey: serverKey.key as string,
-    environmentId: environment.id as number,
-  };
 }
 
 /** The 5 traits of seeded identity `i` (trait_0..2 are the ones the segments test). */
@@ -223,6 +230,17 @@ async function seedIdentitiesThroughApi(base: string, serverKey: string) {
       }
     }),
   );
+}
+
+/** The project's feature limit raised to FEATURES by SQL (the server must be stopped: the embedded database is its). */
+async function raiseFeatureLimit(env: Record<string, string>, projectId: number) {
+  const settings = loadSettings({ ...process.env, ...env } as Record<string, string>, repoRoot);
+  const database = await openDatabase(settings.database);
+  try {
+    await database.knex('projects').where({ id: projectId }).update({ max_features_allowed: FEATURES });
+  } finally {
+    await database.close();
+  }
 }
 
 /** The same identities and traits by SQL, in a few set-based statements (the server must be stopped). */
@@ -284,7 +302,9 @@ async function measure(
   expectStatus: number,
   requests?: Record<string, unknown>[],
   connections = CONNECTIONS,
-): Promise<Row> {
+): Promise<Row | undefined> {
+  // The ceiling always runs: every ratio is to it.
+  if (ONLY && !name.includes(ONLY) && !name.includes('(ceiling)')) return undefined;
   const options = {
     url: `${server.base}${route}`,
     connections,
@@ -327,7 +347,14 @@ try {
     `seeding ${FEATURES} features (${MULTIVARIATE} multivariate) and ${SEGMENTS} segments through the API…`,
   );
   let started = Date.now();
-  const { clientKey, serverKey, environmentId } = await seed(vexil.base);
+  const { token, projectId, clientKey, serverKey, environmentId } = await seedProject(vexil.base);
+  if (SCALE) {
+    // A project holds at most max_features_allowed (1,000) features; Flagsmith raises it in Django's admin.
+    await stop(vexil);
+    await raiseFeatureLimit(serverEnv, projectId);
+    vexil = await startVexilServer(serverEnv);
+  }
+  await seedFeaturesAndSegments(vexil.base, token, { id: projectId });
   console.log(`  ${((Date.now() - started) / 1000).toFixed(0)} s`);
   started = Date.now();
   if (SCALE) {
@@ -352,7 +379,7 @@ try {
     `measuring ${SECONDS} s per row at ${CONNECTIONS} connections after ${WARMUP_SECONDS} s of warm-up ` +
       `(/flags/ body: ${flagsBody.length} bytes)`,
   );
-  const rows = [
+  const measured = [
     await measure('bare node:http, same /flags/ bytes (ceiling)', ceiling, '/api/v1/flags/', {}, 200),
     await measure('GET /api/v1/flags/', vexil, '/api/v1/flags/', { 'X-Environment-Key': clientKey }, 200),
     await measure(
@@ -436,6 +463,7 @@ try {
       1,
     ),
   ];
+  const rows = measured.filter((row): row is Row => row !== undefined);
   const ceilingRate = (rows[0] as Row).requestsPerSecond;
   const header = ['what', 'req/s', 'p50 ms', 'p99 ms', 'bytes', 'RSS MB', 'of ceiling'];
   const lines = rows.map((row) => [

@@ -83,4 +83,24 @@ describe('identityFlagsChunks', () => {
     );
     assert.equal(printed([]), '[]');
   });
+
+  it('answers each value of a feature right as the values alternate, and past the per-feature bound', () => {
+    const shared = feature(8, 'alternating');
+    const flag = (value: number | string, enabled: boolean): IdentityFlagOut => ({
+      id: 80,
+      feature: shared,
+      feature_state_value: value,
+      environment: 7,
+      identity: null,
+      feature_segment: null,
+      enabled,
+      variant: typeof value === 'number' ? 'v' : null,
+    });
+    const sequence = [flag(1, true), flag('1', true), flag(1, true), flag(1, false), flag('1', true)];
+    for (const one of sequence) assert.equal(printed([one]), JSON.stringify([one]));
+    assert.equal(printed(sequence), JSON.stringify(sequence));
+    const many = Array.from({ length: 100 }, (_, i) => flag(i * 3, i % 2 === 0));
+    for (let round = 0; round < 2; round++)
+      for (const one of many) assert.equal(printed([one]), JSON.stringify([one]));
+  });
 });

@@ -443,20 +443,30 @@ const noFeatureSegments: ReadonlyMap<number, number> = new Map();
  * Each feature's flags as JSON bytes, by everything else a flag prints: at one revision almost every identity
  * gets one of a few flags per feature (the default, a segment's override, a variant), so the bytes are built once.
  * The lookup goes by the printed fields themselves (the state id, the value, the variant, enabled: the environment
- * is the feature's, and feature_segment follows from the state), as Map keys, so a hit serialises nothing. An
- * identity's own override (unique to it) is printed each time instead of filling the cache.
+ * is the feature's, and feature_segment follows from the state), as Map keys, so a hit serialises nothing; the
+ * feature's last flag is compared first, which is most lookups. An identity's own override (unique to it) is
+ * printed each time instead of filling the cache. The bytes carry the comma that separates them from the flag
+ * before, so that a body is half as many chunks.
  */
 interface FeatureFlagBytes {
   size: number;
-  readonly byState: Map<number | null, Map<unknown, Map<string | null, [Buffer?, Buffer?]>>>;
+  last: PrintedFlag | undefined;
+  readonly byState: Map<number | null, Map<unknown, Map<string | null, [PrintedFlag?, PrintedFlag?]>>>;
+}
+interface PrintedFlag {
+  readonly id: number | null;
+  readonly value: unknown;
+  readonly variant: string | null;
+  readonly enabled: boolean;
+  /** `,{…}`: the flag's JSON after a comma. */
+  readonly bytes: Buffer;
 }
 const flagBytes = new WeakMap<object, FeatureFlagBytes>();
 const maxCachedFlagsPerFeature = 64;
-const comma = Buffer.from(',');
 
 function flagJson(flag: IdentityFlagOut): string {
   return (
-    `{"id":${flag.id},"feature":${JSON.stringify(flag.feature)},` +
+    `,{"id":${flag.id},"feature":${JSON.stringify(flag.feature)},` +
     (flag.feature_state_value === undefined
       ? ''
       : `"feature_state_value":${JSON.stringify(flag.feature_state_value)},`) +
@@ -468,9 +478,18 @@ function flagJson(flag: IdentityFlagOut): string {
 function cachedFlagBytes(flag: IdentityFlagOut): Buffer {
   let feature = flagBytes.get(flag.feature);
   if (!feature) {
-    feature = { size: 0, byState: new Map() };
+    feature = { size: 0, last: undefined, byState: new Map() };
     flagBytes.set(flag.feature, feature);
   }
+  const last = feature.last;
+  if (
+    last !== undefined &&
+    last.id === flag.id &&
+    last.value === flag.feature_state_value &&
+    last.variant === flag.variant &&
+    last.enabled === flag.enabled
+  )
+    return last.bytes;
   let byValue = feature.byState.get(flag.id);
   if (!byValue) {
     byValue = new Map();
@@ -487,15 +506,22 @@ function cachedFlagBytes(flag: IdentityFlagOut): Buffer {
     byVariant.set(flag.variant, pair);
   }
   const slot = flag.enabled ? 1 : 0;
-  let bytes = pair[slot];
-  if (!bytes) {
-    bytes = Buffer.from(flagJson(flag));
-    if (feature.size < maxCachedFlagsPerFeature) {
-      pair[slot] = bytes;
-      feature.size++;
-    }
+  let printed = pair[slot];
+  if (!printed) {
+    printed = {
+      id: flag.id,
+      value: flag.feature_state_value,
+      variant: flag.variant,
+      enabled: flag.enabled,
+      bytes: Buffer.from(flagJson(flag)),
+    };
+    // Past the bound a feature's flags are printed each time (they are then mostly unique to an identity).
+    if (feature.size >= maxCachedFlagsPerFeature) return printed.bytes;
+    pair[slot] = printed;
+    feature.size++;
   }
-  return bytes;
+  feature.last = printed;
+  return printed.bytes;
 }
 
 /**
@@ -504,10 +530,12 @@ function cachedFlagBytes(flag: IdentityFlagOut): Buffer {
  * the serializer's order.
  */
 export function identityFlagsChunks(flags: readonly IdentityFlagOut[]): Buffer[] {
-  const chunks: Buffer[] = [];
-  for (const flag of flags) {
-    if (chunks.length > 0) chunks.push(comma);
-    chunks.push(flag.identity === null ? cachedFlagBytes(flag) : Buffer.from(flagJson(flag)));
+  const chunks: Buffer[] = new Array(flags.length);
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i] as IdentityFlagOut;
+    chunks[i] = flag.identity === null ? cachedFlagBytes(flag) : Buffer.from(flagJson(flag));
   }
+  // The first flag has no flag before it.
+  if (chunks.length > 0) chunks[0] = (chunks[0] as Buffer).subarray(1);
   return chunks;
 }

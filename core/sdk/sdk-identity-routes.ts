@@ -149,7 +149,10 @@ async function answerIdentity(
   const head = Buffer.from(
     `{"identifier":${JSON.stringify(identified.identifier)},"traits":${stringifyJson(traits)},"flags":[`,
   );
-  const body = Buffer.concat([head, ...identityFlagsChunks(flags), closing]);
+  const chunks = identityFlagsChunks(flags);
+  chunks.unshift(head);
+  chunks.push(closing);
+  const body = Buffer.concat(chunks);
   exchange.sendCached(CachedJson.fromSerialised(body, identityHeaders(environment)));
 }
 
