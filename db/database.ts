@@ -7,6 +7,7 @@ import { StartupError, StartupErrorCode } from '../core/errors/startup-error.js'
 import { EmbeddedNotifications } from './embedded-notifications.js';
 import type { Notifications } from './notifications.js';
 import { type ListeningClient, PostgresNotifications } from './postgres-notifications.js';
+import { markEmbedded } from './prepared-statement.js';
 import { type PgTypeParsers, pgliteTypeParsers, postgresTypeParsers } from './type-parsers.js';
 
 export interface Database {
@@ -76,6 +77,7 @@ async function openEmbedded(dataDir: string, existing?: PGlite): Promise<Opened>
     connection: { pglite } as Knex.StaticConnectionConfig,
     log: { warn: knexWarning },
   });
+  markEmbedded(knex);
   const opened = pglite;
   return { knex, notifications: (onError) => new EmbeddedNotifications(opened, knex, onError) };
 }

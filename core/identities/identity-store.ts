@@ -1,3 +1,4 @@
+import { PreparedStatement } from '../../db/prepared-statement.js';
 import type { DataScope, UnitOfWork } from '../data/unit-of-work.js';
 import { featureStateValueColumns } from '../environments/feature-state-seeds.js';
 import type {
@@ -62,6 +63,31 @@ const asDate = (value: Date | string | null) => (value === null ? null : new Dat
  * Identities of one environment, their traits and their overrides (`feature_states` rows with `identity_id`
  * set). Callers have resolved the environment; every method scopes by it or by an identity of it.
  */
+/**
+ * The SDK's one read of an identity with its traits and overrides, as a prepared statement: planning it took
+ * about 0.5 ms against 0.1 ms to run it.
+ */
+const identityForEvaluation = new PreparedStatement<EvaluationRow>(
+  'vexil_identity_for_evaluation',
+  `select i.id, i.uuid, i.identifier, i.environment_id, i.created_date,
+           coalesce((select json_agg(json_build_object(${traitColumnNames
+             .map((c) => `'${c}', t.${c}`)
+             .join(', ')}) order by t.id) from traits t where t.identity_id = i.id), '[]'::json) as traits,
+           coalesce((select json_agg(json_build_object(
+               'state', json_build_object(${stateColumns.map((c) => `'${c}', s.${c}`).join(', ')}),
+               'value', (select json_build_object(${featureStateValueColumns
+                 .map((c) => `'${c}', v.${c}`)
+                 .join(', ')}) from feature_state_values v where v.feature_state_id = s.id),
+               'multivariate', coalesce((select json_agg(json_build_object(
+                   'id', m.id, 'uuid', m.uuid, 'feature_state_id', m.feature_state_id,
+                   'multivariate_feature_option_id', m.multivariate_feature_option_id,
+                   'percentage_allocation', m.percentage_allocation) order by m.id)
+                 from multivariate_feature_state_values m where m.feature_state_id = s.id), '[]'::json)
+             ) order by s.id) from feature_states s where s.identity_id = i.id), '[]'::json) as overrides
+         from identities i where i.environment_id = ? and i.identifier = ?`,
+  ['bigint', 'text'],
+);
+
 export class IdentityStore {
   #matching(scope: DataScope, environmentId: number, search?: string) {
     const query = scope.knex('identities').where('environment_id', environmentId);
@@ -388,31 +414,7 @@ export class IdentityStore {
     environmentId: number,
     identifier: string,
   ): Promise<IdentityForEvaluation | undefined> {
-    const result = (await scope.knex
-      .raw(
-        `select i.id, i.uuid, i.identifier, i.environment_id, i.created_date,
-         coalesce((select json_agg(json_build_object(${traitColumnNames
-           .map((c) => `'${c}', t.${c}`)
-           .join(', ')}) order by t.id) from traits t where t.identity_id = i.id), '[]'::json) as traits,
-         coalesce((select json_agg(json_build_object(
-             'state', json_build_object(${stateColumns.map((c) => `'${c}', s.${c}`).join(', ')}),
-             'value', (select json_build_object(${featureStateValueColumns
-               .map((c) => `'${c}', v.${c}`)
-               .join(', ')}) from feature_state_values v where v.feature_state_id = s.id),
-             'multivariate', coalesce((select json_agg(json_build_object(
-                 'id', m.id, 'uuid', m.uuid, 'feature_state_id', m.feature_state_id,
-                 'multivariate_feature_option_id', m.multivariate_feature_option_id,
-                 'percentage_allocation', m.percentage_allocation) order by m.id)
-               from multivariate_feature_state_values m where m.feature_state_id = s.id), '[]'::json)
-           ) order by s.id) from feature_states s where s.identity_id = i.id), '[]'::json) as overrides
-       from identities i where i.environment_id = ? and i.identifier = ?`,
-        [environmentId, identifier],
-        // A named statement: PostgreSQL parses and plans it once per connection instead of on every SDK
-        // request, where planning took about 0.5 ms against 0.1 ms to run it (the embedded engine ignores it).
-      )
-      .options({ name: 'vexil_identity_for_evaluation' })) as { rows?: EvaluationRow[] } | EvaluationRow[];
-    // The pg driver answers `{rows}`, the embedded engine's dialect the rows themselves.
-    const [row] = Array.isArray(result) ? result : (result.rows ?? []);
+    const [row] = await identityForEvaluation.rows(scope.knex, [environmentId, identifier]);
     if (!row) return undefined;
     const traits = jsonColumn<(TraitRow & { created_date: string })[]>(row.traits).map((trait) => ({
       ...trait,
