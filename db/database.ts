@@ -4,6 +4,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import type { Knex } from 'knex';
 import type { DatabaseSettings } from '../config/settings.js';
 import { StartupError, StartupErrorCode } from '../core/errors/startup-error.js';
+import { lockEmbeddedDatabase } from './embedded-lock.js';
 import { EmbeddedNotifications } from './embedded-notifications.js';
 import type { Notifications } from './notifications.js';
 import { type ListeningClient, PostgresNotifications } from './postgres-notifications.js';
@@ -36,6 +37,8 @@ export interface OpenDatabaseOptions {
 
 interface Opened {
   readonly knex: Knex;
+  /** Gives the database up once its connections are closed (the embedded database's lock). */
+  readonly release?: () => Promise<void>;
   readonly notifications: (onError: (error: unknown) => void) => Notifications;
 }
 
@@ -61,15 +64,22 @@ async function openEmbedded(dataDir: string, existing?: PGlite): Promise<Opened>
   // booting before the knex dialect loads, so that the two overlap.
   const { PGlite } = await import('@electric-sql/pglite');
   let pglite = existing;
+  let unlock = async () => {};
   if (!pglite) {
     await mkdir(dataDir, { recursive: true });
+    unlock = await lockEmbeddedDatabase(dataDir);
     pglite = new PGlite(dataDir, { startParams: [...PGlite.defaultStartParams, ...embeddedStartParams] });
   }
   const [{ default: knexFactory }, { default: ClientPGLite }] = await Promise.all([
     import('knex'),
     import('knex-pglite'),
   ]);
-  await pglite.waitReady;
+  try {
+    await pglite.waitReady;
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
   // The parser table belongs to this instance, so this also covers a PGlite handed in already open.
   Object.assign(pglite.parsers, pgliteTypeParsers);
   const knex = knexFactory({
@@ -79,7 +89,11 @@ async function openEmbedded(dataDir: string, existing?: PGlite): Promise<Opened>
   });
   markEmbedded(knex);
   const opened = pglite;
-  return { knex, notifications: (onError) => new EmbeddedNotifications(opened, knex, onError) };
+  return {
+    knex,
+    release: unlock,
+    notifications: (onError) => new EmbeddedNotifications(opened, knex, onError),
+  };
 }
 
 /** pg is CommonJS without type declarations; this is the part of it used here. */
@@ -147,7 +161,7 @@ export async function openDatabase(
   settings: DatabaseSettings,
   options: OpenDatabaseOptions = {},
 ): Promise<Database> {
-  let opened: Opened;
+  let opened: Opened | undefined;
   let serverVersionNum: number;
   try {
     opened =
@@ -161,6 +175,10 @@ export async function openDatabase(
     };
     serverVersionNum = version.rows[0]?.version ?? 0;
   } catch (error) {
+    if (opened) {
+      await opened.knex.destroy().catch(() => undefined);
+      await opened.release?.();
+    }
     const where =
       settings.kind === 'embedded' ? `embedded database at ${settings.dataDir}` : 'PostgreSQL database';
     throw new StartupError(
@@ -174,6 +192,7 @@ export async function openDatabase(
     assertSupportedVersion(serverVersionNum);
   } catch (error) {
     await knex.destroy();
+    await opened.release?.();
     throw error;
   }
   const notifications = opened.notifications(options.onNotificationError ?? warn);
@@ -185,6 +204,7 @@ export async function openDatabase(
     close: async () => {
       await notifications.close();
       await knex.destroy();
+      await opened.release?.();
     },
   };
 }
