@@ -123,9 +123,9 @@ interface WriteGeneration {
 /** Per embedded knex client: moves on every statement that may write (kept answers older than it are void). */
 const writeGenerations = new WeakMap<object, WriteGeneration>();
 
-/** Statements that never change a row: anything else (a CTE, a call, DDL, COPY) counts as a write. */
+/** Statements that never change a row: anything else (a CTE, a call, DDL, COPY, EXPLAIN ANALYZE) counts as a write. */
 const readOnlyStatement =
-  /^\s*(select|execute|begin|commit|rollback|savepoint|release|listen|unlisten|show|set|explain|values)\b/i;
+  /^\s*(select|execute|begin|commit|rollback|savepoint|release|listen|unlisten|show|set|values)\b/i;
 
 /**
  * Marks a knex instance as the embedded engine's (db/database.ts does, when it opens one), and follows its

@@ -60,10 +60,6 @@ type EvaluationRow = IdentityRow & { traits: unknown; overrides: unknown };
 const asDate = (value: Date | string | null) => (value === null ? null : new Date(value));
 
 /**
- * Identities of one environment, their traits and their overrides (`feature_states` rows with `identity_id`
- * set). Callers have resolved the environment; every method scopes by it or by an identity of it.
- */
-/**
  * The SDK's one read of an identity with its traits and overrides, as a prepared statement: planning it took
  * about 0.5 ms against 0.1 ms to run it. On the embedded database, whose single session runs every query on the
  * event loop, a repeated read is answered from memory until any statement writes.
@@ -91,6 +87,10 @@ const identityForEvaluation = new PreparedStatement<EvaluationRow>(
   { embeddedCacheEntries: 20_000 },
 );
 
+/**
+ * Identities of one environment, their traits and their overrides (`feature_states` rows with `identity_id`
+ * set). Callers have resolved the environment; every method scopes by it or by an identity of it.
+ */
 export class IdentityStore {
   #matching(scope: DataScope, environmentId: number, search?: string) {
     const query = scope.knex('identities').where('environment_id', environmentId);
